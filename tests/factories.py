@@ -1,0 +1,52 @@
+"""factory_boy factories for the domain models. Tests build data through these (or services)."""
+
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from communities.models import Community, JoinPolicy, Membership, Role, Visibility
+from people.models import Department, Employee
+
+PASSWORD = "Sehr-geheim-2026!"
+
+
+def make_department(name: str, code: str, parent: Department | None = None) -> Department:
+    """Departments live in a materialized-path tree, so they are added through the tree API."""
+    if parent is None:
+        return Department.add_root(name=name, short_code=code)
+    return parent.add_child(name=name, short_code=code)
+
+
+class EmployeeFactory(DjangoModelFactory):
+    class Meta:
+        model = Employee
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"person{n}")
+    first_name = factory.Faker("first_name", locale="de_DE")
+    last_name = factory.Faker("last_name", locale="de_DE")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@muenchen.example")
+    job_title = "Sachbearbeitung"
+    password = factory.django.Password(PASSWORD)
+
+
+class CommunityFactory(DjangoModelFactory):
+    class Meta:
+        model = Community
+
+    name = factory.Sequence(lambda n: f"Community {n}")
+    slug = factory.Sequence(lambda n: f"community-{n}")
+    description = "Austausch und Vernetzung"
+    visibility = Visibility.PUBLIC
+    join_policy = factory.LazyAttribute(
+        lambda o: {
+            Visibility.PUBLIC: JoinPolicy.OPEN,
+            Visibility.PRIVATE: JoinPolicy.REQUEST,
+            Visibility.SECRET: JoinPolicy.INVITATION,
+        }[o.visibility]
+    )
+
+
+def add_member(community: Community, employee: Employee, role: str = Role.MEMBER) -> Membership:
+    return Membership.objects.create(community=community, employee=employee, role=role)

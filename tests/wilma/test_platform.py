@@ -1,0 +1,42 @@
+"""The platform itself: health, API docs and schema, JSON errors, language."""
+
+import pytest
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.embedded]
+
+
+def test_healthz_reports_database_layer_and_search(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] and body["channel_layer"]["ok"] and body["search"]["ok"]
+    assert body["search"]["backend"] in {"postgres", "sqlite-fts5", "elasticsearch"}
+
+
+def test_openapi_schema_lists_endpoints(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/auth/login" in paths
+
+
+def test_api_docs_use_local_static_files(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/does-not-exist")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_german_by_default_english_on_request(client):
+    de = client.get("/api/v1/auth/session").json()["error"]["message"]
+    en = client.get("/api/v1/auth/session", headers={"Accept-Language": "en"}).json()
+    assert de == "Anmeldung erforderlich."
+    assert en["error"]["message"] == "Authentication required."

@@ -1,0 +1,32 @@
+"""The API root: one NinjaAPI under /api/v1/, its routers, auth and error rendering."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from communities.api import router as communities_router
+from people.api import departments_router, me_router, people_router
+from people.auth import API_AUTH
+from people.auth_api import router as auth_router
+from wilma.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="WILMA API",
+    version="1",
+    description=(
+        "REST API of WILMA, the social intranet of the city administration. "
+        "Authenticate with the session cookie (plus the X-CSRFToken header on unsafe methods) "
+        "or with a personal API token as `Authorization: Bearer <token>`. Errors have the shape "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    urls_namespace="api-v1",
+    auth=API_AUTH,
+    docs_url=None,  # served at /api/docs, see wilma/urls.py
+)
+install_error_handlers(api)
+
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)
+api.add_router("/people", people_router)
+api.add_router("/departments", departments_router)
+api.add_router("/communities", communities_router)
