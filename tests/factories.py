@@ -7,15 +7,14 @@ from factory.django import DjangoModelFactory
 
 from communities.models import Community, JoinPolicy, Membership, Role, Visibility
 from people.models import Department, Employee
+from people.services import create_department
 
 PASSWORD = "Sehr-geheim-2026!"
 
 
 def make_department(name: str, code: str, parent: Department | None = None) -> Department:
-    """Departments live in a materialized-path tree, so they are added through the tree API."""
-    if parent is None:
-        return Department.add_root(name=name, short_code=code)
-    return parent.add_child(name=name, short_code=code)
+    """Departments live in a materialized-path tree, so they are added through the service."""
+    return create_department(name=name, short_code=code, parent=parent)
 
 
 class EmployeeFactory(DjangoModelFactory):

@@ -1,4 +1,5 @@
-"""ASGI entry point for daphne: HTTP goes to Django, websockets to the realtime routing."""
+"""ASGI entry point for daphne: HTTP goes to Django, websockets through the handshake checks
+(origin, authentication) to the realtime routing."""
 
 import os
 
@@ -7,6 +8,14 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wilma.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from realtime.handshake import websocket_stack  # noqa: E402
+from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
+    }
+)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "wilma",
     "people",
     "communities",
+    "realtime",
     "search",
 ]
 
@@ -191,6 +192,8 @@ WILMA = {
     "LOGIN_FAILURE_WINDOW_SECONDS": env.int("WILMA_LOGIN_FAILURE_WINDOW_SECONDS", default=900),
     "LOGIN_FAILURE_LIMIT_PER_ADDRESS": env.int("WILMA_LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50),
     "API_TOKENS_PER_USER": env.int("WILMA_API_TOKENS_PER_USER", default=20),
+    "WEBSOCKET_MAX_MESSAGE_BYTES": env.int("WILMA_WEBSOCKET_MAX_MESSAGE_BYTES", default=16 * 1024),
+    "WEBSOCKET_MESSAGES_PER_10S": env.int("WILMA_WEBSOCKET_MESSAGES_PER_10S", default=100),
 }
 
 LOGGING = {
