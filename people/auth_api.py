@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.utils import check_csrf
 
 from people import services
@@ -97,9 +97,9 @@ def session_login(request: HttpRequest, payload: LoginIn) -> SessionOut:
 
 
 @router.post("/logout", response={204: None}, auth=API_AUTH, summary="End the session")
-def session_logout(request: AuthedRequest) -> tuple[int, None]:
+def session_logout(request: AuthedRequest) -> Status[None]:
     logout(request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/session", response=SessionOut, auth=API_AUTH, summary="Who am I")
@@ -115,16 +115,16 @@ def list_tokens(request: AuthedRequest) -> list[ApiToken]:
 @router.post(
     "/tokens", response={201: TokenCreatedOut}, auth=API_AUTH, summary="Create an API token"
 )
-def create_token(request: AuthedRequest, payload: TokenIn) -> tuple[int, TokenCreatedOut]:
+def create_token(request: AuthedRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     token, secret = services.create_api_token(
         employee=request.auth, name=payload.name, expires_at=payload.expires_at
     )
-    return 201, TokenCreatedOut(**TokenOut.from_orm(token).dict(), token=secret)
+    return Status(201, TokenCreatedOut(**TokenOut.model_validate(token).model_dump(), token=secret))
 
 
 @router.delete(
     "/tokens/{token_id}", response={204: None}, auth=API_AUTH, summary="Revoke an API token"
 )
-def revoke_token(request: AuthedRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: AuthedRequest, token_id: int) -> Status[None]:
     services.revoke_api_token(employee=request.auth, token_id=token_id)
-    return 204, None
+    return Status(204, None)

@@ -9,6 +9,7 @@ from people.api import departments_router, me_router, people_router
 from people.auth import API_AUTH
 from people.auth_api import router as auth_router
 from wilma.errors import install_error_handlers
+from wilma.parser import StrictJsonParser
 
 api = NinjaAPI(
     title="WILMA API",
@@ -21,6 +22,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     auth=API_AUTH,
+    parser=StrictJsonParser(),
     docs_url=None,  # served at /api/docs, see wilma/urls.py
 )
 install_error_handlers(api)

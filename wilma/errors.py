@@ -149,6 +149,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 def to_api_error(exc: Exception) -> ApiError:
+    if isinstance(exc, HttpError) and isinstance(exc.__cause__, ApiError | SuspiciousOperation):
+        # Ninja wraps whatever the body parser raises (our refusals, a body over the size limit)
+        # in a 400; the original says more.
+        exc = exc.__cause__
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, NinjaValidationError):
