@@ -17,6 +17,12 @@ from tests.factories import EmployeeFactory, make_department
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # The factories hash a password per employee; PBKDF2 would dominate the suite's runtime.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # The login throttle lives in the cache; tests must not see each other's failures.
     cache.clear()
