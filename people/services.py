@@ -99,9 +99,12 @@ def update_department(
     short_code: str | None = None,
     position: int | None = None,
 ) -> Department:
-    """Rename or re-code a unit; a new position re-sorts it among its siblings."""
+    """Rename or re-code a unit; a new name or position re-sorts it among its siblings."""
+    order_changed = False
     if name is not None:
-        department.name = _clean_name(name)
+        cleaned = _clean_name(name)
+        order_changed = cleaned != department.name
+        department.name = cleaned
     if short_code is not None:
         code = _clean_code(short_code)
         if Department.objects.filter(short_code__iexact=code).exclude(pk=department.pk).exists():
@@ -109,12 +112,11 @@ def update_department(
                 _("Das Kürzel %(code)s ist schon vergeben.") % {"code": code}, code="duplicate_code"
             )
         department.short_code = code
-    order_changed = position is not None and position != department.position
+    order_changed = order_changed or (position is not None and position != department.position)
     if position is not None:
         department.position = max(0, position)
     department.save()
     if order_changed:
-        # Siblings are ordered by (position, name): move within the same parent to re-sort.
         _resort(department)
     return Department.objects.get(pk=department.pk)
 
