@@ -10,6 +10,7 @@ from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from people.auth import mint_token, token_digest
@@ -28,6 +29,10 @@ def create_api_token(
     name = name.strip()
     if not name:
         raise InvalidInput(fields={"name": [_("Bitte einen Namen angeben.")]})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput(
+            fields={"expires_at": [_("Das Ablaufdatum liegt in der Vergangenheit.")]}
+        )
     # Lock the employee row so two concurrent creates cannot both pass the limit check.
     Employee.objects.select_for_update().filter(pk=employee.pk).first()
     if employee.api_tokens.count() >= int(settings.WILMA["API_TOKENS_PER_USER"]):
@@ -272,7 +277,9 @@ def update_profile(*, employee: Employee, **changes: Any) -> Employee:
     for name, value in changes.items():
         setattr(employee, name, value.strip() if isinstance(value, str) else value)
     if changes:
-        employee.full_clean(exclude=["password"])
+        # Validate only what the employee changes: HR-managed fields are not theirs to fix.
+        untouched = [f.name for f in Employee._meta.concrete_fields if f.name not in changes]
+        employee.full_clean(exclude=untouched, validate_unique=False)
         employee.save(update_fields=list(changes))
     if skills is not None:
         employee.skills.set(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -98,7 +99,11 @@ def paginate(
     size = clamp_limit(limit)
     qs = queryset.order_by(*order)
     if cursor:
-        qs = qs.filter(_after(order, decode_cursor(cursor, len(order))))
+        try:
+            qs = qs.filter(_after(order, decode_cursor(cursor, len(order))))
+        except (ValueError, TypeError, ValidationError):
+            # A well-formed cursor whose values do not fit the sort fields: forged or stale.
+            raise InvalidInput(fields={"cursor": [_("Ungültiger Cursor.")]}) from None
     rows = list(qs[: size + 1])
     items = rows[:size]
     next_cursor = None

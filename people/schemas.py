@@ -1,0 +1,181 @@
+"""The public shape of people, profiles and departments, and of the input that changes them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict, field_validator
+
+from people.models import ContactVisibility, Employee
+from people.permissions import MAX_ID
+from wilma.pagination import Page
+
+
+def _encodable(value: str) -> str:
+    """Reject unpaired surrogates (valid in JSON, but no database can store them). NUL
+    characters are refused for the whole API by `wilma.parser`."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(_("Ungültige Unicode-Zeichen.")) from None
+    return value
+
+
+Encodable = Annotated[str, AfterValidator(_encodable)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+# --- Input -------------------------------------------------------------------------------------
+
+
+class PageQuery(Schema):
+    cursor: Encodable | None = Field(
+        None, max_length=500, description="`next_cursor` of the previous page"
+    )
+    limit: int | None = Field(None, ge=1, description="Page size (capped by the server)")
+
+
+class DirectoryQuery(PageQuery):
+    department_id: Id | None = Field(None, description="Only this unit and its sub-units")
+    skill: Encodable | None = Field(
+        None, max_length=100, description="Skill, exact match, any case"
+    )
+    location: Encodable | None = Field(
+        None, max_length=100, description="Part of the building name"
+    )
+    q: Encodable | None = Field(None, max_length=100, description="Start of a name, e.g. 'Max Mu'")
+
+
+class DepartmentMembersQuery(PageQuery):
+    subtree: bool = Field(False, description="Also list the members of sub-units")
+
+
+class ProfileIn(Schema):
+    """The fields an employee may change on their own profile. Omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Encodable | None = Field(None, max_length=150)
+    location: Encodable | None = Field(None, max_length=200)
+    room: Encodable | None = Field(None, max_length=50)
+    phone: Encodable | None = Field(None, max_length=50)
+    mobile: Encodable | None = Field(None, max_length=50)
+    about: Encodable | None = Field(None, max_length=5000)
+    email_visibility: ContactVisibility | None = None
+    phone_visibility: ContactVisibility | None = None
+    mobile_visibility: ContactVisibility | None = None
+    location_visibility: ContactVisibility | None = None
+    skills: list[Encodable] | None = Field(None, max_length=200)
+    languages: list[Encodable] | None = Field(None, max_length=200)
+    deputy_ids: list[Id] | None = Field(None, max_length=100)
+
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Fields may be left out, but not set to null.
+        if value is None:
+            raise ValueError(_("Darf nicht leer (null) sein."))
+        return value
+
+
+# --- Output ------------------------------------------------------------------------------------
+
+
+class DepartmentRef(Schema):
+    id: int
+    short_code: str
+    name: str
+
+
+class EmployeeCard(Schema):
+    """How an employee appears in lists: enough to recognise and reach them."""
+
+    id: int
+    username: str
+    name: str
+    first_name: str
+    last_name: str
+    job_title: str
+    department: DepartmentRef | None
+    avatar_url: str | None
+    skills: list[str]
+
+    @staticmethod
+    def resolve_avatar_url(obj: Employee) -> str | None:
+        return obj.avatar.url if obj.avatar else None
+
+    @staticmethod
+    def resolve_skills(obj: Employee) -> list[str]:
+        # Reads the prefetched tags; `.names()` would query again.
+        return sorted((tag.name for tag in obj.skills.all()), key=str.casefold)
+
+
+def _contact_resolver(field: str) -> Any:
+    def resolve(obj: Employee, context: dict[str, Any]) -> str | None:
+        # No default on purpose: a profile built without the viewer's view of the contact
+        # data must fail, not leak it.
+        return context["contact"][field]
+
+    return staticmethod(resolve)
+
+
+class ProfileOut(EmployeeCard):
+    """A colleague's profile. Contact fields are null where the employee hides them from the
+    viewer."""
+
+    email: str | None
+    phone: str | None
+    mobile: str | None
+    location: str | None
+    room: str | None
+    about: str
+    languages: list[str]
+    deputies: list[EmployeeCard]
+    follower_count: int
+    following_count: int
+    followed_by_me: bool
+
+    resolve_email = _contact_resolver("email")
+    resolve_phone = _contact_resolver("phone")
+    resolve_mobile = _contact_resolver("mobile")
+    resolve_location = _contact_resolver("location")
+    resolve_room = _contact_resolver("room")
+
+    @classmethod
+    def build(cls, employee: Employee, contact: dict[str, str | None]) -> Self:
+        """`employee` as loaded by `selectors.profile_queryset`; `contact` as the viewer may
+        see it (`permissions.visible_contact`)."""
+        return cls.model_validate(employee, context={"contact": contact})
+
+
+class MyProfileOut(ProfileOut):
+    """The own profile: all contact data plus who may see it."""
+
+    personnel_number: str | None
+    email_visibility: ContactVisibility
+    phone_visibility: ContactVisibility
+    mobile_visibility: ContactVisibility
+    location_visibility: ContactVisibility
+    is_admin: bool
+
+    @staticmethod
+    def resolve_is_admin(obj: Employee) -> bool:
+        return obj.is_superuser
+
+
+class DepartmentNodeOut(Schema):
+    id: int
+    name: str
+    short_code: str
+    depth: int = Field(..., description="1 for a Referat")
+    parent_id: int | None
+    member_count: int = Field(..., description="Active employees of this unit itself")
+    total_member_count: int = Field(..., description="Active employees of this unit and below")
+
+
+class DepartmentDetailOut(DepartmentNodeOut):
+    ancestors: list[DepartmentRef] = Field(..., description="Breadcrumb, Referat first")
+    children: list[DepartmentRef]
+    members: Page[EmployeeCard]
