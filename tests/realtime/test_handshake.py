@@ -22,7 +22,9 @@ HOST = "wilma.example"
 
 
 def communicator(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, "/ws/v1/", headers=[(b"host", HOST.encode()), *headers])
+    return WebsocketCommunicator(
+        application, "/ws/v1/", headers=[(b"host", HOST.encode()), *headers]
+    )
 
 
 async def token_for(employee) -> str:
@@ -89,7 +91,9 @@ async def test_deactivated_employee_token_is_closed_with_4401(employee):
 )
 async def test_foreign_origin_is_refused(employee, origin):
     secret = await token_for(employee)
-    ws = communicator([(b"authorization", f"Bearer {secret}".encode()), (b"origin", origin.encode())])
+    ws = communicator(
+        [(b"authorization", f"Bearer {secret}".encode()), (b"origin", origin.encode())]
+    )
     connected, _ = await ws.connect()
     assert not connected
 
@@ -130,7 +134,11 @@ async def test_message_flood_closes_with_4429(employee, settings):
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("{not json", "invalid_json"), ("[1, 2]", "invalid_message"), ('{"type": "fly"}', "unknown_type")],
+    [
+        ("{not json", "invalid_json"),
+        ("[1, 2]", "invalid_message"),
+        ('{"type": "fly"}', "unknown_type"),
+    ],
 )
 async def test_bad_messages_get_an_error_and_keep_the_connection(employee, raw, code):
     secret = await token_for(employee)
