@@ -34,11 +34,11 @@ from communities.schemas import (
     JoinRequestOut,
     MemberListParams,
     MemberOut,
-    PageParams,
     RoleIn,
 )
 from people.auth import AuthedRequest
 from wilma.pagination import Page, PageResult
+from wilma.schemas import PageQuery
 
 router = Router(tags=["communities"])
 
@@ -94,7 +94,7 @@ def create_community(request: AuthedRequest, payload: CommunityIn) -> Status[Com
 
 
 @router.get("/invitations/mine", response=Page[InvitationOut], summary="Meine offenen Einladungen")
-def my_invitations(request: AuthedRequest, params: Query[PageParams]) -> dict:
+def my_invitations(request: AuthedRequest, params: Query[PageQuery]) -> dict:
     """Includes invitations to secret communities."""
     return _page(
         selectors.my_pending_invitations(request.auth, cursor=params.cursor, limit=params.limit)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AfterValidator
 
 from communities.models import (
     Community,
@@ -22,38 +20,22 @@ from communities.services import (
     DESCRIPTION_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
     NAME_MAX_LENGTH,
-    is_storable_text,
 )
 from people.models import Employee
+from people.schemas import DepartmentRef
+from wilma.schemas import Id, PageQuery, Storable
 
-
-def _storable(value: str) -> str:
-    if not is_storable_text(value):
-        raise ValueError(_("Enthält unzulässige Zeichen."))
-    return value
-
-
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH), AfterValidator(_storable)]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(_storable)]
-Message = Annotated[str, Field(max_length=MESSAGE_MAX_LENGTH), AfterValidator(_storable)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH), Storable]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), Storable]
+Message = Annotated[str, Field(max_length=MESSAGE_MAX_LENGTH), Storable]
 # Hard caps against abuse; the configurable limits are enforced by the services.
-Tag = Annotated[str, Field(max_length=100), AfterValidator(_storable)]
+Tag = Annotated[str, Field(max_length=100), Storable]
 Tags = Annotated[list[Tag], Field(max_length=100)]
 Slug = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]{1,80}$")]
-SearchText = Annotated[str, Field(max_length=200), AfterValidator(_storable)]
-Cursor = Annotated[str, Field(max_length=500)]
-Limit = Annotated[int, Field(ge=1, le=MAX_ID)]
+SearchText = Annotated[str, Field(max_length=200), Storable]
 
 
 # --- Output ---------------------------------------------------------------------------------
-
-
-class DepartmentRef(Schema):
-    id: int
-    short_code: str
-    name: str
 
 
 class PersonRef(Schema):
@@ -171,12 +153,7 @@ class InvitationIn(Schema):
     message: Message = ""
 
 
-class PageParams(Schema):
-    cursor: Cursor | None = None
-    limit: Limit | None = None
-
-
-class CommunityListParams(PageParams):
+class CommunityListParams(PageQuery):
     mine: bool = Field(False, description="Nur Communities, in denen ich Mitglied bin.")
     department: Id | None = Field(
         None, description="Nur Communities, die auf diese Einheit oder darunter beschränkt sind."
@@ -186,13 +163,13 @@ class CommunityListParams(PageParams):
     visibility: Visibility | None = None
 
 
-class MemberListParams(PageParams):
+class MemberListParams(PageQuery):
     role: Role | None = None
 
 
-class JoinRequestListParams(PageParams):
+class JoinRequestListParams(PageQuery):
     status: RequestStatus | None = Field(None, description="Standard: pending")
 
 
-class InvitationListParams(PageParams):
+class InvitationListParams(PageQuery):
     status: InvitationStatus | None = Field(None, description="Standard: pending")

@@ -31,6 +31,7 @@ from communities.models import (
 )
 from people.models import Department, Employee
 from wilma.errors import Conflict, Forbidden, InvalidInput, NotFound
+from wilma.schemas import is_storable_text
 
 DEFAULT_JOIN_POLICY = {
     Visibility.PUBLIC: JoinPolicy.OPEN,
@@ -118,17 +119,6 @@ def _clean_text(value: Any, field: str, max_length: int, *, required: bool = Fal
     if not is_storable_text(value):
         raise InvalidInput(fields={field: [_("Enthält unzulässige Zeichen.")]})
     return value
-
-
-def is_storable_text(value: str) -> bool:
-    """False for text no database stores: NUL characters and lone surrogates."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _clean_tags(tags: Iterable[str]) -> list[str]:

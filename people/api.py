@@ -15,11 +15,11 @@ from people.schemas import (
     DirectoryQuery,
     EmployeeCard,
     MyProfileOut,
-    PageQuery,
     ProfileIn,
     ProfileOut,
 )
 from wilma.pagination import Page, PageResult
+from wilma.schemas import PageQuery
 
 people_router = Router(tags=["people"])
 me_router = Router(tags=["me"])

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 
 from people.models import ContactVisibility, Department, Employee
 from wilma.errors import NotFound
+from wilma.schemas import MAX_ID
 
 # Contact field -> the employee's setting that governs it. The room goes with the location.
 CONTACT_VISIBILITY = {
@@ -27,7 +28,6 @@ CONTACT_VISIBILITY = {
 # Anything that is not a possible username (or id) cannot name an employee: answer 404 without
 # asking the database (this also keeps NUL bytes and oversized strings away from it).
 _USERNAME = re.compile(UnicodeUsernameValidator.regex)
-MAX_ID = 2**63 - 1  # the largest primary key (bigint)
 
 
 def is_site_admin(user: Employee) -> bool:

@@ -2,50 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Any, Self
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
 
 from people.models import ContactVisibility, Employee
-from people.permissions import MAX_ID
 from wilma.pagination import Page
-
-
-def _encodable(value: str) -> str:
-    """Reject unpaired surrogates (valid in JSON, but no database can store them). NUL
-    characters are refused for the whole API by `wilma.parser`."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(_("Ungültige Unicode-Zeichen.")) from None
-    return value
-
-
-Encodable = Annotated[str, AfterValidator(_encodable)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-
+from wilma.schemas import Id, PageQuery, StorableText
 
 # --- Input -------------------------------------------------------------------------------------
 
 
-class PageQuery(Schema):
-    cursor: Encodable | None = Field(
-        None, max_length=500, description="`next_cursor` of the previous page"
-    )
-    limit: int | None = Field(None, ge=1, description="Page size (capped by the server)")
-
-
 class DirectoryQuery(PageQuery):
     department_id: Id | None = Field(None, description="Only this unit and its sub-units")
-    skill: Encodable | None = Field(
+    skill: StorableText | None = Field(
         None, max_length=100, description="Skill, exact match, any case"
     )
-    location: Encodable | None = Field(
+    location: StorableText | None = Field(
         None, max_length=100, description="Part of the building name"
     )
-    q: Encodable | None = Field(None, max_length=100, description="Start of a name, e.g. 'Max Mu'")
+    q: StorableText | None = Field(
+        None, max_length=100, description="Start of a name, e.g. 'Max Mu'"
+    )
 
 
 class DepartmentMembersQuery(PageQuery):
@@ -57,18 +37,18 @@ class ProfileIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    display_name: Encodable | None = Field(None, max_length=150)
-    location: Encodable | None = Field(None, max_length=200)
-    room: Encodable | None = Field(None, max_length=50)
-    phone: Encodable | None = Field(None, max_length=50)
-    mobile: Encodable | None = Field(None, max_length=50)
-    about: Encodable | None = Field(None, max_length=5000)
+    display_name: StorableText | None = Field(None, max_length=150)
+    location: StorableText | None = Field(None, max_length=200)
+    room: StorableText | None = Field(None, max_length=50)
+    phone: StorableText | None = Field(None, max_length=50)
+    mobile: StorableText | None = Field(None, max_length=50)
+    about: StorableText | None = Field(None, max_length=5000)
     email_visibility: ContactVisibility | None = None
     phone_visibility: ContactVisibility | None = None
     mobile_visibility: ContactVisibility | None = None
     location_visibility: ContactVisibility | None = None
-    skills: list[Encodable] | None = Field(None, max_length=200)
-    languages: list[Encodable] | None = Field(None, max_length=200)
+    skills: list[StorableText] | None = Field(None, max_length=200)
+    languages: list[StorableText] | None = Field(None, max_length=200)
     deputy_ids: list[Id] | None = Field(None, max_length=100)
 
     @field_validator("*")

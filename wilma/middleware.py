@@ -22,6 +22,6 @@ class RejectNulCharacters:
             "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
         ):
             return error_response(
-                InvalidInput(_("Die Anfrage enthält ein NUL-Zeichen."), code="nul_character")
+                InvalidInput(_("Die Anfrage enthält ein NUL-Zeichen."), code="unstorable_text")
             )
         return self.get_response(request)

@@ -164,7 +164,7 @@ def test_directory_invalid_parameters_are_422(employee, client_for, params):
 @pytest.mark.parametrize("path", ["/people/?q=Max%00", "/people/%00", "/people/a%00b/follow"])
 def test_nul_characters_anywhere_in_the_request_are_422(employee, client_for, path):
     response = client_for(employee).get(f"/api/v1{path}")
-    assert error(response, 422)["code"] == "nul_character"
+    assert error(response, 422)["code"] == "unstorable_text"
 
 
 @pytest.mark.parametrize(

@@ -45,11 +45,17 @@ def test_body_over_the_limit_is_413_and_changes_nothing(api, settings):
 
 @pytest.mark.parametrize("name", ["Bürger\x00büro", "\x00"])
 def test_nul_character_in_body_is_422(api, name):
-    assert error_of(api.post_json("/auth/tokens", {"name": name}), 422)["code"] == "nul_character"
+    assert error_of(api.post_json("/auth/tokens", {"name": name}), 422)["code"] == "unstorable_text"
+
+
+def test_unstorable_text_names_the_field(api):
+    error = error_of(api.post_json("/auth/tokens", {"name": "lone \ud800 surrogate"}), 422)
+    assert error["code"] == "unstorable_text"
+    assert list(error["fields"]) == ["name"]
 
 
 def test_nul_character_in_query_is_422(api):
-    assert error_of(api.get("/api/v1/auth/tokens", {"q": "a\x00b"}), 422)["code"] == "nul_character"
+    assert error_of(api.get("/api/v1/auth/tokens", {"q": "a\x00b"}), 422)["code"] == "unstorable_text"
 
 
 @pytest.mark.parametrize(
