@@ -55,7 +55,9 @@ def test_unstorable_text_names_the_field(api):
 
 
 def test_nul_character_in_query_is_422(api):
-    assert error_of(api.get("/api/v1/auth/tokens", {"q": "a\x00b"}), 422)["code"] == "unstorable_text"
+    assert (
+        error_of(api.get("/api/v1/auth/tokens", {"q": "a\x00b"}), 422)["code"] == "unstorable_text"
+    )
 
 
 @pytest.mark.parametrize(
