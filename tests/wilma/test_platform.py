@@ -40,3 +40,20 @@ def test_german_by_default_english_on_request(client):
     en = client.get("/api/v1/auth/session", headers={"Accept-Language": "en"}).json()
     assert de == "Anmeldung erforderlich."
     assert en["error"]["message"] == "Authentication required."
+
+
+def test_healthz_is_503_when_a_dependency_fails(client, monkeypatch):
+    from search.backends import get_backend
+
+    backend = get_backend()
+
+    def broken() -> None:
+        raise ConnectionError("search cluster unreachable")
+
+    monkeypatch.setattr(backend, "ping", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["search"]["ok"] is False and "unreachable" in body["search"]["error"]
+    assert body["database"]["ok"] and body["channel_layer"]["ok"]
