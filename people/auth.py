@@ -41,9 +41,8 @@ def employee_for_token(token: str) -> Employee | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
     row = (
-        ApiToken.objects.select_related("employee")
+        ApiToken.objects.select_related("employee__department")
         .filter(digest=token_digest(token))
-        .only("id", "expires_at", "last_used_at", "employee")
         .first()
     )
     if row is None or not row.employee.is_active:

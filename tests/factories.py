@@ -49,3 +49,42 @@ class CommunityFactory(DjangoModelFactory):
 
 def add_member(community: Community, employee: Employee, role: str = Role.MEMBER) -> Membership:
     return Membership.objects.create(community=community, employee=employee, role=role)
+
+
+class PostFactory(DjangoModelFactory):
+    """A post written straight to the table (no permission checks, hashtags or mentions):
+    for fixtures. Tests of behaviour create posts through `feed.services.create_post`."""
+
+    class Meta:
+        model = "feed.Post"
+
+    author = factory.SubFactory(EmployeeFactory)
+    community = None
+    body = factory.Sequence(lambda n: f"Beitrag Nummer {n}")
+    body_html = factory.LazyAttribute(lambda o: _render(o.body))
+    last_activity_at = factory.LazyFunction(lambda: _now())
+
+
+class CommentFactory(DjangoModelFactory):
+    """A comment written straight to the table; it does not update `post.comment_count`."""
+
+    class Meta:
+        model = "feed.Comment"
+
+    post = factory.SubFactory(PostFactory)
+    parent = None
+    author = factory.SubFactory(EmployeeFactory)
+    body = factory.Sequence(lambda n: f"Kommentar Nummer {n}")
+    body_html = factory.LazyAttribute(lambda o: _render(o.body))
+
+
+def _render(body: str) -> str:
+    from feed.markdown import render_markdown
+
+    return render_markdown(body)
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from announcements.api import router as announcements_router
+from attachments.api import router as attachments_router
 from communities.api import router as communities_router
+from feed.api import comments_router, feed_router, hashtags_router, posts_router
 from people.api import departments_router, me_router, people_router
 from people.auth import API_AUTH
 from people.auth_api import router as auth_router
+from polls.api import router as polls_router
 from wilma.errors import install_error_handlers
 from wilma.parser import StrictJsonParser
 
@@ -32,3 +36,10 @@ api.add_router("/me", me_router)
 api.add_router("/people", people_router)
 api.add_router("/departments", departments_router)
 api.add_router("/communities", communities_router)
+api.add_router("/feed", feed_router)
+api.add_router("/posts", posts_router)
+api.add_router("/comments", comments_router)
+api.add_router("/hashtags", hashtags_router)
+api.add_router("/polls", polls_router)
+api.add_router("/attachments", attachments_router)
+api.add_router("/announcements", announcements_router)

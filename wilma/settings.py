@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "wilma",
     "people",
     "communities",
+    "feed",
+    "polls",
+    "attachments",
+    "announcements",
     "realtime",
     "search",
 ]
@@ -194,8 +198,45 @@ WILMA = {
     "LOGIN_FAILURE_WINDOW_SECONDS": env.int("WILMA_LOGIN_FAILURE_WINDOW_SECONDS", default=900),
     "LOGIN_FAILURE_LIMIT_PER_ADDRESS": env.int("WILMA_LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50),
     "API_TOKENS_PER_USER": env.int("WILMA_API_TOKENS_PER_USER", default=20),
+    # Polls: most options per poll (at least 2 are always required).
+    "POLL_MAX_OPTIONS": env.int("WILMA_POLL_MAX_OPTIONS", default=10),
+    # Attachments: largest file in bytes (larger answers 413), largest image in pixels (more is
+    # refused as a possible decompression bomb), thumbnail edge in pixels, files per post or
+    # comment, uploads an employee may hold unattached, and the allowed types (detected from
+    # the content, never the file name).
+    "ATTACHMENT_MAX_BYTES": env.int("WILMA_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024),
+    "ATTACHMENT_MAX_PIXELS": env.int("WILMA_ATTACHMENT_MAX_PIXELS", default=50_000_000),
+    "ATTACHMENT_THUMBNAIL_SIZE": env.int("WILMA_ATTACHMENT_THUMBNAIL_SIZE", default=400),
+    "ATTACHMENTS_PER_ITEM": env.int("WILMA_ATTACHMENTS_PER_ITEM", default=10),
+    "ATTACHMENT_MAX_PENDING": env.int("WILMA_ATTACHMENT_MAX_PENDING", default=30),
+    "ATTACHMENT_TYPES": env.list(
+        "WILMA_ATTACHMENT_TYPES",
+        default=[
+            "image/jpeg",
+            "image/png",
+            "image/webp",
+            "image/gif",
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "application/vnd.oasis.opendocument.text",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            "text/plain",
+            "text/csv",
+        ],
+    ),
+    # Announcements: longest body in characters.
+    "ANNOUNCEMENT_MAX_LENGTH": env.int("WILMA_ANNOUNCEMENT_MAX_LENGTH", default=20_000),
     "WEBSOCKET_MAX_MESSAGE_BYTES": env.int("WILMA_WEBSOCKET_MAX_MESSAGE_BYTES", default=16 * 1024),
     "WEBSOCKET_MESSAGES_PER_10S": env.int("WILMA_WEBSOCKET_MESSAGES_PER_10S", default=100),
+    # Posts and comments: longest body in characters, reactions offered (the fixed set, in
+    # display order), hashtags and distinct @mentions per body.
+    "POST_MAX_LENGTH": env.int("WILMA_POST_MAX_LENGTH", default=20_000),
+    "COMMENT_MAX_LENGTH": env.int("WILMA_COMMENT_MAX_LENGTH", default=5_000),
+    "REACTIONS": env.list("WILMA_REACTIONS", default=["👍", "❤️", "🎉", "😄", "😮", "🙏"]),
+    "MAX_HASHTAGS_PER_POST": env.int("WILMA_MAX_HASHTAGS_PER_POST", default=20),
+    "MAX_MENTIONS_PER_POST": env.int("WILMA_MAX_MENTIONS_PER_POST", default=50),
 }
 
 LOGGING = {

@@ -1,0 +1,382 @@
+"""Reads of posts, feeds, comments, revisions and reactions, with fixed query budgets.
+
+Every feed starts from `feed.permissions.readable_posts(viewer)`, so what a viewer may read is
+decided in one place. A page is loaded in two steps:
+
+1. the page query itself (`with_feed_data`: author, department, community and poll joined in,
+   the saved flag as an `Exists` annotation), keyset-paginated;
+2. `load_feed_data` on the loaded posts: one query each for author skills, attachments, poll
+   options, the viewer's poll votes, poll voter counts, hashtags, reaction counts (grouped by
+   post and kind, with the viewer's own reactions in the same query) and mentions.
+
+So a page costs the same number of queries for 1 post or 100, and lists assembled from two
+queries (pinned posts + the first page, saved posts) are hydrated together.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
+from django.utils.translation import gettext as _
+from taggit.models import Tag
+
+from announcements.models import Announcement
+from announcements.selectors import active_announcements_for
+from attachments.models import Attachment
+from communities.models import Community, Membership
+from feed.models import Comment, Mention, Post, PostRevision, Reaction, SavedPost, TaggedPost
+from feed.permissions import readable_posts
+from people.models import Employee, Follow
+from polls.models import PollVote
+from wilma.errors import InvalidInput, NotFound
+from wilma.pagination import PageResult, paginate
+
+NEWEST_FIRST = ("-created_at", "-id")
+LATEST_ACTIVITY_FIRST = ("-last_activity_at", "-id")
+OLDEST_FIRST = ("created_at", "id")
+COMMUNITY_ORDERS = {"new": NEWEST_FIRST, "active": LATEST_ACTIVITY_FIRST}
+# Longest hashtag looked up; longer ones cannot exist (taggit's name column is 100 chars).
+MAX_HASHTAG_LENGTH = 100
+
+# taggit's manager supports prefetching, but django-stubs cannot tell: name them once here.
+AUTHOR_SKILLS: str = "author__skills"
+EDITOR_SKILLS: str = "editor__skills"
+EMPLOYEE_SKILLS: str = "employee__skills"
+
+
+@dataclass(frozen=True)
+class CommunityFeed:
+    items: list[Post]
+    next_cursor: str | None
+    # Pinned posts, first page only; they also appear in the stream at their own place.
+    pinned: list[Post] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HomeFeed:
+    items: list[Post]
+    next_cursor: str | None
+    # Active announcements for the viewer, first page only; not part of the keyset stream.
+    announcements: list[Announcement] = field(default_factory=list)
+
+
+# --- Loading what a page shows --------------------------------------------------------------
+
+
+def with_feed_data(posts: QuerySet[Post], viewer: Employee) -> QuerySet[Post]:
+    """The row-level part of a feed page: author (with department), community and poll in the
+    same query, and whether the viewer saved each post. Run `load_feed_data` on the result."""
+    return posts.select_related("author__department", "community", "poll").annotate(
+        saved=Exists(SavedPost.objects.filter(employee=viewer, post=OuterRef("pk")))
+    )
+
+
+def _post_prefetches(viewer: Employee) -> list[str | Prefetch]:
+    return [
+        AUTHOR_SKILLS,
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+        Prefetch("tagged_items", queryset=TaggedPost.objects.select_related("tag")),
+        "poll__options",
+        Prefetch("poll__votes", queryset=PollVote.objects.filter(voter=viewer), to_attr="my_votes"),
+    ]
+
+
+def load_feed_data(posts: Sequence[Post], viewer: Employee) -> None:
+    """Attach to posts loaded by `with_feed_data` everything `PostOut` shows, in a fixed number
+    of queries: prefetches, reaction counts, own reactions, mentions and poll voter counts."""
+    if not posts:
+        return
+    prefetch_related_objects(list(posts), *_post_prefetches(viewer))
+    ids = {post.pk for post in posts}
+    counts, mine = _reaction_summary(Reaction.objects.filter(post_id__in=ids), "post_id", viewer)
+    mentions = _mentioned_usernames(Mention.objects.filter(post_id__in=ids), "post_id")
+    polls = [post.poll for post in posts if getattr(post, "poll", None) is not None]
+    voters: dict[int, int] = {}
+    if polls:
+        voters = dict(
+            PollVote.objects.filter(poll__in=[poll.pk for poll in polls])
+            .order_by()
+            .values("poll")
+            .annotate(n=Count("voter", distinct=True))
+            .values_list("poll", "n")
+        )
+    for post in posts:
+        post.reaction_counts = counts.get(post.pk, {})  # type: ignore[attr-defined]
+        post.my_reaction_kinds = mine.get(post.pk, [])  # type: ignore[attr-defined]
+        post.mention_usernames = mentions.get(post.pk, [])  # type: ignore[attr-defined]
+    for poll in polls:
+        poll.voter_count = voters.get(poll.pk, 0)  # type: ignore[attr-defined]
+
+
+def _reaction_summary(
+    reactions: QuerySet[Reaction], key: str, viewer: Employee
+) -> tuple[dict[int, dict[str, int]], dict[int, list[str]]]:
+    """Counts per target and kind, and the viewer's own kinds per target, in one query."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    mine: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        reactions.order_by()
+        .values(key, "kind")
+        .annotate(n=Count("pk"), mine=Count("pk", filter=Q(employee=viewer)))
+        .order_by(key, "kind")
+    )
+    for row in rows:
+        counts[row[key]][row["kind"]] = row["n"]
+        if row["mine"]:
+            mine[row[key]].append(row["kind"])
+    return counts, mine
+
+
+def _mentioned_usernames(mentions: QuerySet[Mention], key: str) -> dict[int, list[str]]:
+    usernames: dict[int, list[str]] = defaultdict(list)
+    for target, username in mentions.order_by("id").values_list(key, "employee__username"):
+        usernames[target].append(username)
+    return usernames
+
+
+def _feed_page(
+    posts: QuerySet[Post],
+    viewer: Employee,
+    *,
+    order: Sequence[str],
+    cursor: str | None,
+    limit: int | None,
+) -> PageResult[Post]:
+    page = paginate(with_feed_data(posts, viewer), order=order, cursor=cursor, limit=limit)
+    load_feed_data(page.items, viewer)
+    return page
+
+
+# --- Feeds ----------------------------------------------------------------------------------
+
+
+def home_feed(viewer: Employee, *, cursor: str | None = None, limit: int | None = None) -> HomeFeed:
+    """Posts in the viewer's communities, posts by people the viewer follows (that the viewer
+    may read) and the viewer's own profile posts, newest first; on the first page also the
+    viewer's active announcements."""
+    member_of = Membership.objects.filter(employee=viewer).values("community_id")
+    followed = Follow.objects.filter(follower=viewer).values("followed_id")
+    posts = readable_posts(viewer).filter(
+        Q(community__in=member_of)
+        | Q(author__in=followed)
+        | Q(author=viewer, community__isnull=True)
+    )
+    page = _feed_page(posts, viewer, order=NEWEST_FIRST, cursor=cursor, limit=limit)
+    announcements = home_announcements(viewer) if not cursor else []
+    return HomeFeed(items=page.items, next_cursor=page.next_cursor, announcements=announcements)
+
+
+def home_announcements(viewer: Employee) -> list[Announcement]:
+    """The active announcements on top of the first home-feed page (chosen by the announcements
+    app), with author, department and the viewer's acknowledgement loaded: two queries."""
+    announcements = list(
+        active_announcements_for(viewer).select_related("author__department", "department")
+    )
+    prefetch_related_objects(announcements, AUTHOR_SKILLS)
+    return announcements
+
+
+def community_feed(
+    viewer: Employee,
+    community: Community,
+    *,
+    order: str = "new",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> CommunityFeed:
+    """A community's posts by newest post (`new`) or latest activity (`active`: a new comment
+    bumps a post). The first page also lists the pinned posts, most recently pinned first;
+    the stream itself leaves them at their place, so paging never skips or repeats a post."""
+    posts = readable_posts(viewer).filter(community=community)
+    page = paginate(
+        with_feed_data(posts, viewer), order=COMMUNITY_ORDERS[order], cursor=cursor, limit=limit
+    )
+    pinned: list[Post] = []
+    if not cursor:
+        pinned = list(
+            with_feed_data(posts.filter(is_pinned=True), viewer).order_by("-pinned_at", "-id")
+        )
+    load_feed_data([*pinned, *page.items], viewer)
+    return CommunityFeed(items=page.items, next_cursor=page.next_cursor, pinned=pinned)
+
+
+def profile_feed(
+    viewer: Employee, employee: Employee, *, cursor: str | None = None, limit: int | None = None
+) -> PageResult[Post]:
+    """The posts on an employee's profile (not their community posts), newest first."""
+    posts = readable_posts(viewer).filter(author=employee, community__isnull=True)
+    return _feed_page(posts, viewer, order=NEWEST_FIRST, cursor=cursor, limit=limit)
+
+
+def normalize_hashtag(tag: str) -> str:
+    """As `feed.markdown` stores hashtags: NFC-normalized, without the `#`."""
+    return unicodedata.normalize("NFC", tag.strip().lstrip("#").strip())
+
+
+def hashtag_feed(
+    viewer: Employee, tag: str, *, cursor: str | None = None, limit: int | None = None
+) -> PageResult[Post]:
+    """The readable posts carrying a hashtag (any case, with or without `#`), newest first.
+    An unknown hashtag is an empty feed."""
+    name = normalize_hashtag(tag)
+    if not name or len(name) > MAX_HASHTAG_LENGTH:
+        return _feed_page(
+            Post.objects.none(), viewer, order=NEWEST_FIRST, cursor=cursor, limit=limit
+        )
+    tags = Tag.objects.filter(name__iexact=name).values("pk")
+    tagged = TaggedPost.objects.filter(tag__in=tags).values("content_object")
+    posts = readable_posts(viewer).filter(pk__in=tagged)
+    return _feed_page(posts, viewer, order=NEWEST_FIRST, cursor=cursor, limit=limit)
+
+
+def saved_posts(
+    viewer: Employee, *, cursor: str | None = None, limit: int | None = None
+) -> PageResult[Post]:
+    """The posts the viewer saved and may still read, most recently saved first."""
+    saved = SavedPost.objects.filter(
+        employee=viewer, post__in=readable_posts(viewer).values("pk")
+    ).only("id", "post_id", "created_at")
+    page = paginate(saved, order=NEWEST_FIRST, cursor=cursor, limit=limit)
+    ids = [s.post_id for s in page.items]
+    by_id = {post.pk: post for post in with_feed_data(Post.objects.filter(pk__in=ids), viewer)}
+    posts = [by_id[pk] for pk in ids if pk in by_id]
+    load_feed_data(posts, viewer)
+    return PageResult(items=posts, next_cursor=page.next_cursor)
+
+
+# --- One post, its comments, revisions and reactions -----------------------------------------
+
+
+def post_detail(viewer: Employee, post: Post) -> Post:
+    """The post (already authorised, e.g. by `access_post`) with everything `PostOut` shows."""
+    loaded = with_feed_data(readable_posts(viewer).filter(pk=post.pk), viewer).first()
+    if loaded is None:
+        raise NotFound()
+    load_feed_data([loaded], viewer)
+    return loaded
+
+
+def _comment_prefetches() -> list[str | Prefetch]:
+    return [AUTHOR_SKILLS, Prefetch("attachments", queryset=Attachment.objects.order_by("id"))]
+
+
+def load_comment_data(comments: Sequence[Comment], viewer: Employee) -> None:
+    """Attach to comments (author and department already joined) what `CommentOut` shows:
+    skills, attachments, reaction counts, own reactions and mentions, in fixed queries."""
+    if not comments:
+        return
+    prefetch_related_objects(list(comments), *_comment_prefetches())
+    ids = {comment.pk for comment in comments}
+    counts, mine = _reaction_summary(
+        Reaction.objects.filter(comment_id__in=ids), "comment_id", viewer
+    )
+    mentions = _mentioned_usernames(Mention.objects.filter(comment_id__in=ids), "comment_id")
+    for comment in comments:
+        comment.reaction_counts = counts.get(comment.pk, {})  # type: ignore[attr-defined]
+        comment.my_reaction_kinds = mine.get(comment.pk, [])  # type: ignore[attr-defined]
+        comment.mention_usernames = mentions.get(comment.pk, [])  # type: ignore[attr-defined]
+
+
+def post_comments(
+    viewer: Employee, post: Post, *, cursor: str | None = None, limit: int | None = None
+) -> PageResult[Comment]:
+    """A post's top-level comments, oldest first, each with its replies (oldest first).
+
+    Deleted comments are left out, except a deleted top-level comment that still has replies:
+    it stays as a placeholder (`is_deleted`, no text) so the replies keep their context."""
+    live_replies = Comment.objects.filter(parent=OuterRef("pk"), deleted_at__isnull=True)
+    threads = (
+        Comment.objects.filter(post=post, parent__isnull=True)
+        .filter(Q(deleted_at__isnull=True) | Exists(live_replies))
+        .select_related("author__department")
+    )
+    page = paginate(threads, order=OLDEST_FIRST, cursor=cursor, limit=limit)
+    replies = (
+        Comment.objects.filter(deleted_at__isnull=True)
+        .select_related("author__department")
+        .order_by(*OLDEST_FIRST)
+    )
+    prefetch_related_objects(
+        page.items, Prefetch("replies", queryset=replies, to_attr="live_replies")
+    )
+    every = [*page.items, *(r for c in page.items for r in c.live_replies)]  # type: ignore[attr-defined]
+    load_comment_data(every, viewer)
+    return page
+
+
+def comment_detail(viewer: Employee, comment: Comment) -> Comment:
+    """One comment with what `CommentOut` shows (without replies)."""
+    loaded = Comment.objects.select_related("author__department").filter(pk=comment.pk).first()
+    if loaded is None:
+        raise NotFound()
+    load_comment_data([loaded], viewer)
+    return loaded
+
+
+def reply_target(post: Post, parent_id: int) -> Comment:
+    """The comment a new comment replies to: a live comment on the same post; 422 otherwise.
+    (Whether it is top-level is the service's rule.)"""
+    parent = Comment.objects.filter(pk=parent_id, post=post, deleted_at__isnull=True).first()
+    if parent is None:
+        raise InvalidInput(fields={"parent_id": [_("Unbekannter Kommentar.")]})
+    return parent
+
+
+def post_revisions(
+    viewer: Employee, post: Post, *, cursor: str | None = None, limit: int | None = None
+) -> PageResult[PostRevision]:
+    """The earlier texts of a post, oldest first. Whoever may read the post may read them."""
+    revisions = (
+        PostRevision.objects.filter(post=post)
+        .select_related("editor__department")
+        .prefetch_related(EDITOR_SKILLS)
+    )
+    return paginate(revisions, order=["replaced_at", "id"], cursor=cursor, limit=limit)
+
+
+def reactions_of(
+    viewer: Employee,
+    *,
+    post: Post | None = None,
+    comment: Comment | None = None,
+    kind: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> PageResult[Reaction]:
+    """Who reacted to a post or a comment (optionally with one kind), first reaction first.
+    Deactivated employees are left out, as everywhere else they are hidden from colleagues."""
+    reactions = _reactions_on(post=post, comment=comment).filter(employee__is_active=True)
+    if kind is not None:
+        reactions = reactions.filter(kind=kind)
+    reactions = reactions.select_related("employee__department").prefetch_related(EMPLOYEE_SKILLS)
+    return paginate(reactions, order=OLDEST_FIRST, cursor=cursor, limit=limit)
+
+
+def reaction_state(
+    viewer: Employee, *, post: Post | None = None, comment: Comment | None = None
+) -> tuple[dict[str, int], list[str]]:
+    """The reaction counts on a post or comment, and the kinds the viewer reacted with."""
+    target = "post_id" if post is not None else "comment_id"
+    counts, mine = _reaction_summary(_reactions_on(post=post, comment=comment), target, viewer)
+    pk = (post or comment).pk  # type: ignore[union-attr]
+    return counts.get(pk, {}), mine.get(pk, [])
+
+
+def _reactions_on(*, post: Post | None, comment: Comment | None) -> QuerySet[Reaction]:
+    if (post is None) == (comment is None):
+        raise ValueError("Pass exactly one of post and comment.")
+    if post is not None:
+        return Reaction.objects.filter(post=post)
+    return Reaction.objects.filter(comment=comment)
