@@ -12,7 +12,7 @@ from pydantic import ConfigDict, field_validator
 
 from announcements.models import Announcement
 from announcements.selectors import AckReport
-from people.schemas import DepartmentRef, EmployeeCard
+from people.schemas import DepartmentRef, EmployeeRef
 from wilma.schemas import Id, PageQuery, StorableText
 
 # Hard cap against abuse; the configurable limit (WILMA_ANNOUNCEMENT_MAX_LENGTH) is the
@@ -76,7 +76,7 @@ class AnnouncementOut(Schema):
     title: str
     body: str = Field(..., description="As written (Markdown)")
     body_html: str = Field(..., description="Sanitized HTML to display")
-    author: EmployeeCard
+    author: EmployeeRef
     department: DepartmentRef | None = Field(..., description="null: to everyone")
     requires_ack: bool
     acknowledged: bool = Field(..., description="Whether I have confirmed it")

@@ -4,7 +4,6 @@ manages, who edits a department, and the acknowledgement report."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -14,7 +13,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +25,6 @@ from wilma.pagination import PageResult, paginate
 
 NEWEST_FIRST = ("-created_at", "-id")
 BY_NAME = ("last_name", "first_name", "id")
-# taggit's manager supports prefetching, but django-stubs cannot tell: name it once here.
-AUTHOR_SKILLS: str = "author__skills"
 
 
 def _acknowledged_by(employee: Employee) -> Exists:
@@ -51,10 +47,6 @@ def active_announcements_for(employee: Employee) -> QuerySet[Announcement]:
     )
 
 
-def _load(announcements: Sequence[Announcement]) -> None:
-    prefetch_related_objects(list(announcements), AUTHOR_SKILLS)
-
-
 def my_announcements(
     employee: Employee, *, cursor: str | None, limit: int | None
 ) -> PageResult[Announcement]:
@@ -65,7 +57,6 @@ def my_announcements(
         cursor=cursor,
         limit=limit,
     )
-    _load(page.items)
     return page
 
 
@@ -80,7 +71,6 @@ def managed_announcements(
         .annotate(acknowledged_by_me=_acknowledged_by(user))
     )
     page: PageResult[Announcement] = paginate(qs, order=NEWEST_FIRST, cursor=cursor, limit=limit)
-    _load(page.items)
     return page
 
 
@@ -91,7 +81,6 @@ def announcement_detail(viewer: Employee, announcement: Announcement) -> Announc
         .annotate(acknowledged_by_me=_acknowledged_by(viewer))
         .get(pk=announcement.pk)
     )
-    _load([loaded])
     return loaded
 
 

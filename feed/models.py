@@ -65,6 +65,12 @@ class Post(models.Model):  # type: ignore[django-manager-missing]
                 condition=Q(deleted_at__isnull=True),
                 name="post_new",
             ),
+            # The pinned list on a community feed's first page.
+            models.Index(
+                fields=["community", "-pinned_at", "-id"],
+                condition=Q(is_pinned=True, deleted_at__isnull=True),
+                name="post_community_pinned",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from announcements.schemas import AnnouncementOut
 from attachments.schemas import AttachmentOut
 from communities.schemas import CommunityRef
 from feed.models import Comment, Post
-from people.schemas import EmployeeCard
+from people.schemas import EmployeeRef
 from polls.models import Poll
 from polls.schemas import PollOut
 from wilma.schemas import Id, PageQuery, StorableText
@@ -54,7 +54,7 @@ def _my_reactions(obj: Any) -> list[str]:
 
 class PostOut(Schema):
     id: int
-    author: EmployeeCard
+    author: EmployeeRef
     community: CommunityRef | None = Field(..., description="null: a post on the author's profile")
     body: str = Field(..., description="As written (Markdown subset)")
     body_html: str = Field(..., description="Sanitized HTML rendering")
@@ -105,7 +105,7 @@ class CommentOut(Schema):
     id: int
     post_id: int
     parent_id: int | None
-    author: EmployeeCard
+    author: EmployeeRef
     body: str = Field(..., description="Empty for a deleted comment that still has replies")
     body_html: str
     created_at: datetime
@@ -160,11 +160,11 @@ class PostRevisionOut(Schema):
     body: str = Field(..., description="The text as it was before this edit")
     created_at: datetime = Field(..., description="When this text was written")
     replaced_at: datetime
-    editor: EmployeeCard
+    editor: EmployeeRef
 
 
 class ReactionOut(Schema):
-    employee: EmployeeCard
+    employee: EmployeeRef
     kind: str
     created_at: datetime
 

@@ -50,11 +50,6 @@ COMMUNITY_ORDERS = {"new": NEWEST_FIRST, "active": LATEST_ACTIVITY_FIRST}
 # Longest hashtag looked up; longer ones cannot exist (taggit's name column is 100 chars).
 MAX_HASHTAG_LENGTH = 100
 
-# taggit's manager supports prefetching, but django-stubs cannot tell: name them once here.
-AUTHOR_SKILLS: str = "author__skills"
-EDITOR_SKILLS: str = "editor__skills"
-EMPLOYEE_SKILLS: str = "employee__skills"
-
 
 @dataclass(frozen=True)
 class CommunityFeed:
@@ -85,7 +80,6 @@ def with_feed_data(posts: QuerySet[Post], viewer: Employee) -> QuerySet[Post]:
 
 def _post_prefetches(viewer: Employee) -> list[str | Prefetch]:
     return [
-        AUTHOR_SKILLS,
         Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
         Prefetch("tagged_items", queryset=TaggedPost.objects.select_related("tag")),
         "poll__options",
@@ -184,7 +178,6 @@ def home_announcements(viewer: Employee) -> list[Announcement]:
     announcements = list(
         active_announcements_for(viewer).select_related("author__department", "department")
     )
-    prefetch_related_objects(announcements, AUTHOR_SKILLS)
     return announcements
 
 
@@ -235,8 +228,10 @@ def hashtag_feed(
         return _feed_page(
             Post.objects.none(), viewer, order=NEWEST_FIRST, cursor=cursor, limit=limit
         )
-    tags = Tag.objects.filter(name__iexact=name).values("pk")
-    tagged = TaggedPost.objects.filter(tag__in=tags).values("content_object")
+    # Resolve the tag ids first: with literal ids the planner sees how common the tag is and
+    # picks the right plan (a subquery on UPPER(name) made rare tags walk every post).
+    tag_ids = list(Tag.objects.filter(name__iexact=name).values_list("pk", flat=True))
+    tagged = TaggedPost.objects.filter(tag_id__in=tag_ids).values("content_object")
     posts = readable_posts(viewer).filter(pk__in=tagged)
     return _feed_page(posts, viewer, order=NEWEST_FIRST, cursor=cursor, limit=limit)
 
@@ -269,7 +264,7 @@ def post_detail(viewer: Employee, post: Post) -> Post:
 
 
 def _comment_prefetches() -> list[str | Prefetch]:
-    return [AUTHOR_SKILLS, Prefetch("attachments", queryset=Attachment.objects.order_by("id"))]
+    return [Prefetch("attachments", queryset=Attachment.objects.order_by("id"))]
 
 
 def load_comment_data(comments: Sequence[Comment], viewer: Employee) -> None:
@@ -338,11 +333,7 @@ def post_revisions(
     viewer: Employee, post: Post, *, cursor: str | None = None, limit: int | None = None
 ) -> PageResult[PostRevision]:
     """The earlier texts of a post, oldest first. Whoever may read the post may read them."""
-    revisions = (
-        PostRevision.objects.filter(post=post)
-        .select_related("editor__department")
-        .prefetch_related(EDITOR_SKILLS)
-    )
+    revisions = PostRevision.objects.filter(post=post).select_related("editor__department")
     return paginate(revisions, order=["replaced_at", "id"], cursor=cursor, limit=limit)
 
 
@@ -360,7 +351,7 @@ def reactions_of(
     reactions = _reactions_on(post=post, comment=comment).filter(employee__is_active=True)
     if kind is not None:
         reactions = reactions.filter(kind=kind)
-    reactions = reactions.select_related("employee__department").prefetch_related(EMPLOYEE_SKILLS)
+    reactions = reactions.select_related("employee__department")
     return paginate(reactions, order=OLDEST_FIRST, cursor=cursor, limit=limit)
 
 

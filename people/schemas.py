@@ -69,8 +69,8 @@ class DepartmentRef(Schema):
     name: str
 
 
-class EmployeeCard(Schema):
-    """How an employee appears in lists: enough to recognise and reach them."""
+class EmployeeRef(Schema):
+    """How an employee appears next to their content (authors, reactions): who and where."""
 
     id: int
     username: str
@@ -80,11 +80,16 @@ class EmployeeCard(Schema):
     job_title: str
     department: DepartmentRef | None
     avatar_url: str | None
-    skills: list[str]
 
     @staticmethod
     def resolve_avatar_url(obj: Employee) -> str | None:
         return obj.avatar.url if obj.avatar else None
+
+
+class EmployeeCard(EmployeeRef):
+    """How an employee appears in the directory: the reference plus their skills."""
+
+    skills: list[str]
 
     @staticmethod
     def resolve_skills(obj: Employee) -> list[str]:

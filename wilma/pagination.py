@@ -85,7 +85,11 @@ def _after(order: Sequence[str], values: Sequence[Any]) -> Q:
         condition = (
             strictly if i == len(order) - 1 else strictly | (Q(**{field: values[i]}) & condition)
         )
-    return condition
+    # The OR above is exact but gives the planner no range to start the index scan from;
+    # the redundant bound on the first field does, so deep pages cost what page 1 costs.
+    first = order[0].lstrip("-")
+    bound = "lte" if order[0].startswith("-") else "gte"
+    return Q(**{f"{first}__{bound}": values[0]}) & condition
 
 
 def paginate(
