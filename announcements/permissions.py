@@ -15,12 +15,9 @@ from django.utils.translation import gettext as _
 
 from announcements.models import Announcement, DepartmentEditor
 from people.models import Department, Employee
+from people.permissions import is_site_admin
 from wilma.errors import Conflict, Forbidden, NotFound
 from wilma.schemas import MAX_ID
-
-
-def is_site_admin(user: Employee) -> bool:
-    return bool(user.is_active and user.is_superuser)
 
 
 def path_prefixes(department: Department) -> list[str]:

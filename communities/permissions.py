@@ -26,6 +26,7 @@ from communities.models import (
     Visibility,
 )
 from people.models import Department, Employee
+from people.permissions import is_site_admin
 from wilma.errors import Forbidden, NotFound
 
 MANAGER_ROLES = frozenset({Role.OWNER, Role.MODERATOR})
@@ -34,10 +35,6 @@ SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 
 
 # --- Facts about the user -------------------------------------------------------------------
-
-
-def is_site_admin(user: Employee) -> bool:
-    return bool(user.is_active and user.is_superuser)
 
 
 def role_in(user: Employee, community: Community) -> str | None:

@@ -42,9 +42,7 @@ from communities.permissions import (
 from feed.models import Comment, Post
 from people.models import Employee
 from wilma.errors import NotFound
-
-MAX_ID = 2**63 - 1  # the largest primary key (bigint); larger ids cannot exist
-
+from wilma.schemas import MAX_ID
 
 # --- Reading --------------------------------------------------------------------------------
 
