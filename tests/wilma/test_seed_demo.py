@@ -9,14 +9,21 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterable
+from datetime import timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
 
+from announcements.models import Announcement, AnnouncementAck, DepartmentEditor
 from communities.models import (
     Community,
     Invitation,
@@ -28,8 +35,10 @@ from communities.models import (
     Role,
     Visibility,
 )
+from feed.models import Comment, Mention, Post, PostRevision, Reaction, SavedPost, TaggedPost
 from people.models import Department, Employee, Follow
-from wilma.demo import DEFAULT_SEED, DEMO_PASSWORD, build_demo
+from polls.models import Poll, PollOption, PollVote
+from wilma.demo import DEFAULT_SEED, DEMO_PASSWORD, FEED_DAYS, build_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 
@@ -55,6 +64,16 @@ def demo(django_db_setup, django_db_blocker):
         summary = build_demo(seed=DEFAULT_SEED)
         yield summary
         transaction.set_rollback(True)
+
+
+def _post_key(prefix: str = "") -> tuple[str, str, str]:
+    """The fields that name a post by its content (for values_list across relations)."""
+    return (f"{prefix}community__slug", f"{prefix}author__username", f"{prefix}body")
+
+
+def _sorted(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    # Rows with NULLs (profile posts have no community) do not compare: sort by their repr.
+    return sorted(rows, key=repr)
 
 
 def fingerprint() -> str:
@@ -100,6 +119,51 @@ def fingerprint() -> str:
             Invitation.objects.values_list(
                 "community__slug", "invitee__username", "invited_by__username", "status", "message"
             )
+        ),
+        # The feed, by content.
+        _sorted(
+            Post.objects.values_list(
+                *_post_key(), "is_pinned", "comments_locked", "comment_count", "body_html"
+            )
+            .annotate(edits=Count("revisions"))
+            .order_by()
+        ),
+        _sorted(
+            Comment.objects.values_list(
+                *_post_key("post__"), "author__username", "body", "parent__body"
+            )
+        ),
+        _sorted(
+            Reaction.objects.values_list(
+                *_post_key("post__"),
+                "comment__post__body",
+                "comment__body",
+                "employee__username",
+                "kind",
+            )
+        ),
+        _sorted(TaggedPost.objects.values_list(*_post_key("content_object__"), "tag__name")),
+        _sorted(
+            Mention.objects.values_list(
+                *_post_key("post__"), "comment__post__body", "comment__body", "employee__username"
+            )
+        ),
+        _sorted(PostRevision.objects.values_list(*_post_key("post__"), "body", "editor__username")),
+        _sorted(SavedPost.objects.values_list(*_post_key("post__"), "employee__username")),
+        _sorted(
+            PollOption.objects.values_list(
+                "poll__question", "poll__allows_multiple", "position", "text", "vote_count"
+            )
+        ),
+        _sorted(PollVote.objects.values_list("poll__question", "option__text", "voter__username")),
+        _sorted(
+            Announcement.objects.values_list(
+                "title", "body", "author__username", "department__short_code", "requires_ack"
+            )
+        ),
+        _sorted(AnnouncementAck.objects.values_list("announcement__title", "employee__username")),
+        _sorted(
+            DepartmentEditor.objects.values_list("department__short_code", "employee__username")
         ),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
@@ -238,6 +302,164 @@ def test_restricted_communities_only_involve_their_subtree(demo):
 
 def test_inactive_employees_have_no_memberships(demo):
     assert not Membership.objects.filter(employee__is_active=False).exists()
+
+
+# --- The feed -------------------------------------------------------------------------------------
+
+
+def test_posts_are_spread_over_the_communities_and_profiles(demo):
+    assert 150 <= Post.objects.count() <= 250
+    assert demo.counts["posts"] == Post.objects.count()
+    assert Post.objects.filter(community__isnull=True).count() >= 10
+    per_community = Counter(
+        Post.objects.exclude(community=None).values_list("community__name", flat=True)
+    )
+    assert set(per_community) == set(Community.objects.values_list("name", flat=True))
+    median = sorted(per_community.values())[len(per_community) // 2]
+    for name in NAMED_COMMUNITIES:
+        assert per_community[name] > median, name
+    # The demo logins have something of their own in the feed.
+    for username in ("erika.mustermann", "max.huber"):
+        assert Post.objects.filter(author__username=username).exists()
+
+
+def test_community_posts_are_written_by_members(demo):
+    members = set(Membership.objects.values_list("community_id", "employee_id"))
+    posts = Post.objects.exclude(community=None)
+    for community_id, author_id in posts.values_list("community_id", "author_id"):
+        assert (community_id, author_id) in members
+    # Explicitly, since a leak there would matter most: nobody outside a secret community
+    # wrote in it.
+    secret = posts.filter(community__visibility=Visibility.SECRET)
+    assert secret.count() >= 3
+    for community_id, author_id in secret.values_list("community_id", "author_id"):
+        assert Membership.objects.filter(community_id=community_id, employee_id=author_id).exists()
+
+
+def test_comments_and_replies_come_from_readers(demo):
+    assert Comment.objects.count() >= 300
+    replies = Comment.objects.filter(parent__isnull=False)
+    assert replies.exists()
+    assert not replies.filter(parent__parent__isnull=False).exists()  # one level deep
+    assert not replies.exclude(parent__post=F("post")).exists()
+    counts = Counter(Comment.objects.values_list("post_id", flat=True))
+    for post_id, comment_count in Post.objects.values_list("pk", "comment_count"):
+        assert counts[post_id] == comment_count
+    assert max(counts.values()) <= 9  # 0 to 8, the locked post one more
+    # Outside public communities only members may read, so only they comment and react.
+    members = set(Membership.objects.values_list("community_id", "employee_id"))
+    closed = Q(post__community__isnull=False) & ~Q(post__community__visibility=Visibility.PUBLIC)
+    for community_id, author_id in Comment.objects.filter(closed).values_list(
+        "post__community_id", "author_id"
+    ):
+        assert (community_id, author_id) in members
+    closed_reactions = Reaction.objects.filter(closed).values_list(
+        "post__community_id", "employee_id"
+    )
+    assert closed_reactions
+    for community_id, employee_id in closed_reactions:
+        assert (community_id, employee_id) in members
+
+
+def test_reactions_use_the_configured_kinds(demo):
+    kinds = Counter(Reaction.objects.values_list("kind", flat=True))
+    assert sum(kinds.values()) >= 300
+    assert set(kinds) <= set(django_settings.WILMA["REACTIONS"])
+    assert len(kinds) >= 4
+    assert Reaction.objects.filter(comment__isnull=False).exists()
+    assert not Reaction.objects.filter(employee__is_active=False).exists()
+
+
+def test_posts_use_markdown_hashtags_and_mentions(demo):
+    hashtags = set(TaggedPost.objects.values_list("tag__name", flat=True))
+    assert {"Digitalisierung", "OpenData", "Barrierefreiheit", "E-Mobilität", "BarCamp2026"} <= (
+        hashtags
+    )
+    html = list(Post.objects.values_list("body_html", flat=True))
+    for fragment in ("<strong>", "<ul>", "<ol>", "<code>", 'href="https://stadt.muenchen.example/'):
+        assert any(fragment in text for text in html), fragment
+    assert Mention.objects.filter(post__isnull=False).count() >= 20
+    assert Mention.objects.filter(comment__isnull=False).count() >= 20
+    # Every @mention names a real demo account (only readers are recorded as mentions).
+    usernames = set(Employee.objects.values_list("username", flat=True))
+    texts = list(Post.objects.values_list("body", flat=True))
+    texts += list(Comment.objects.values_list("body", flat=True))
+    mentioned = {name for text in texts for name in re.findall(r"(?<![\w.])@([\w.-]*\w)", text)}
+    assert mentioned and mentioned <= usernames
+
+
+def test_pinned_locked_edited_and_saved_posts(demo):
+    pinned = Post.objects.filter(is_pinned=True)
+    assert 1 <= pinned.count() <= 2
+    assert not pinned.filter(pinned_at__isnull=True).exists()
+    assert Post.objects.filter(comments_locked=True).count() == 1
+    edited = Post.objects.get(edited_at__isnull=False)
+    revisions = list(edited.revisions.all())
+    assert revisions and all(r.body != edited.body for r in revisions)
+    assert revisions[0].created_at == edited.created_at
+    assert revisions[-1].replaced_at == edited.edited_at
+    assert SavedPost.objects.count() >= 10
+    for username in ("erika.mustermann", "max.huber"):
+        assert SavedPost.objects.filter(employee__username=username).exists()
+
+
+def test_polls_have_votes_and_one_is_closed(demo):
+    polls = list(Poll.objects.prefetch_related("options"))
+    assert 4 <= len(polls) <= 6
+    assert "Welcher Termin passt für das nächste BarCamp?" in {p.question for p in polls}
+    assert any(p.allows_multiple for p in polls)
+    now = timezone.now()
+    closed = [p for p in polls if p.closes_at is not None and p.closes_at <= now]
+    assert len(closed) == 1
+    for poll in polls:
+        votes = PollVote.objects.filter(poll=poll)
+        assert votes.count() >= 3, poll
+        for option in poll.options.all():
+            assert option.vote_count == votes.filter(option=option).count()
+        assert not votes.filter(created_at__lt=poll.post.created_at).exists()
+    assert not PollVote.objects.filter(poll=closed[0], created_at__gt=closed[0].closes_at).exists()
+
+
+def test_announcements_to_everyone_to_the_kvr_and_one_expired(demo):
+    now = timezone.now()
+    announcements = Announcement.objects.select_related("author", "department")
+    assert 2 <= announcements.count() <= 3
+    to_all = announcements.get(requires_ack=True)
+    assert to_all.department is None and to_all.author.username == "admin"
+    assert to_all.expires_at > now
+    acks = AnnouncementAck.objects.filter(announcement=to_all)
+    assert 0 < acks.count() < Employee.objects.filter(is_active=True).count()
+    assert not acks.filter(acknowledged_at__lt=to_all.created_at).exists()
+    # The demo logins still see the request to acknowledge.
+    assert not acks.filter(employee__username__in=demo.logins).exists()
+    kvr = announcements.get(department__short_code="KVR")
+    assert not kvr.author.is_superuser
+    assert DepartmentEditor.objects.filter(
+        department__short_code="KVR", employee=kvr.author
+    ).exists()
+    assert announcements.filter(expires_at__lte=now).count() == 1
+
+
+def test_the_feed_has_a_consistent_history(demo):
+    now = timezone.now()
+    start = now - timedelta(days=FEED_DAYS + 3)
+    posts = Post.objects.annotate(last_comment=Max("comments__created_at"))
+    assert not posts.filter(Q(created_at__lt=start) | Q(created_at__gt=now)).exists()
+    # Spread over the period, not all at once.
+    days = {post.created_at.date() for post in posts}
+    assert len(days) >= 40
+    for post in posts:
+        assert post.last_activity_at == (post.last_comment or post.created_at), post
+    assert not Comment.objects.filter(created_at__lte=F("post__created_at")).exists()
+    assert not Comment.objects.filter(created_at__lte=F("parent__created_at")).exists()
+    assert not Reaction.objects.filter(created_at__lt=F("post__created_at")).exists()
+    assert not Reaction.objects.filter(created_at__lt=F("comment__created_at")).exists()
+    assert not Mention.objects.filter(created_at__gt=now).exists()
+    assert not SavedPost.objects.filter(created_at__lt=F("post__created_at")).exists()
+    # Posts of the archived community predate its archiving.
+    archived = Community.objects.get(is_archived=True)
+    assert archived.posts.exists()
+    assert not archived.posts.filter(created_at__gte=archived.archived_at).exists()
 
 
 # --- The command ----------------------------------------------------------------------------------
