@@ -426,7 +426,7 @@ def test_announcements_to_everyone_to_the_kvr_and_one_expired(demo):
     assert 2 <= announcements.count() <= 3
     to_all = announcements.get(requires_ack=True)
     assert to_all.department is None and to_all.author.username == "admin"
-    assert to_all.expires_at > now
+    assert to_all.expires_at is not None and to_all.expires_at > now
     acks = AnnouncementAck.objects.filter(announcement=to_all)
     assert 0 < acks.count() < Employee.objects.filter(is_active=True).count()
     assert not acks.filter(acknowledged_at__lt=to_all.created_at).exists()
