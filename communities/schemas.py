@@ -80,6 +80,25 @@ class CommunityOut(Schema):
         return sorted(tag.name for tag in obj.tags.all())
 
 
+class CommunityInfoOut(Schema):
+    """A community without the viewer's own state (`CommunityOut` minus `member_count` and the
+    `my_*` fields): the payload of the realtime event `community.updated`."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    visibility: Visibility
+    join_policy: JoinPolicy
+    department: DepartmentRef | None
+    is_archived: bool
+    tags: list[str]
+
+    @staticmethod
+    def resolve_tags(obj: Community) -> list[str]:
+        return sorted(tag.name for tag in obj.tags.all())
+
+
 class MemberOut(Schema):
     employee: PersonRef
     role: Role

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from communities import events
 from communities import permissions as perms
 from communities.models import (
     Community,
@@ -190,6 +191,7 @@ def _add_member(
     Invitation.objects.filter(
         community=community, invitee=employee, status=InvitationStatus.PENDING
     ).update(status=InvitationStatus.ACCEPTED, decided_at=now)
+    events.member_joined(membership)
     return membership
 
 
@@ -277,6 +279,7 @@ def update_community(*, actor: Employee, community: Community, **changes: Any) -
     community.save()
     if tag_names is not None:
         community.tags.set(tag_names)
+    events.community_updated(community, set(changes))
     return community
 
 
@@ -298,6 +301,7 @@ def archive_community(*, actor: Employee, community: Community) -> Community:
     community.invitations.filter(status=InvitationStatus.PENDING).update(
         status=InvitationStatus.REVOKED, decided_at=now
     )
+    events.community_archived(community)
     return community
 
 
@@ -310,6 +314,7 @@ def unarchive_community(*, actor: Employee, community: Community) -> Community:
         community.is_archived = False
         community.archived_at = None
         community.save(update_fields=["is_archived", "archived_at", "updated_at"])
+        events.community_archived(community)
     return community
 
 
@@ -344,6 +349,7 @@ def leave_community(*, employee: Employee, community: Community) -> None:
         raise Conflict(_("Kein Mitglied dieser Community."), code="not_member")
     _require_other_owner(community, membership)
     membership.delete()
+    events.member_left(community, employee.pk, removed=False)
 
 
 @transaction.atomic
@@ -359,6 +365,7 @@ def remove_member(*, actor: Employee, community: Community, employee: Employee) 
         raise Forbidden(_("Nur Eigentümer*innen dürfen Moderation entfernen."))
     _require_other_owner(community, membership)
     membership.delete()
+    events.member_left(community, employee.pk, removed=True)
 
 
 @transaction.atomic
@@ -379,6 +386,7 @@ def change_role(
             _require_other_owner(community, membership)
         membership.role = role
         membership.save(update_fields=["role"])
+        events.member_role_changed(membership)
     return membership
 
 
@@ -395,9 +403,14 @@ def transfer_ownership(*, actor: Employee, community: Community, new_owner: Empl
         raise InvalidInput(fields={"employee_id": [_("Diese Person ist kein Mitglied.")]})
     target.role = Role.OWNER
     target.save(update_fields=["role"])
-    Membership.objects.filter(community=community, employee=actor, role=Role.OWNER).update(
-        role=Role.MODERATOR
-    )
+    events.member_role_changed(target)
+    stepped_down = Membership.objects.filter(
+        community=community, employee=actor, role=Role.OWNER
+    ).first()
+    if stepped_down is not None:
+        stepped_down.role = Role.MODERATOR
+        stepped_down.save(update_fields=["role"])
+        events.member_role_changed(stepped_down)
 
 
 # --- Join requests --------------------------------------------------------------------------
@@ -419,13 +432,15 @@ def request_to_join(*, employee: Employee, community: Community, message: str = 
         )
     try:
         with transaction.atomic():
-            return JoinRequest.objects.create(
+            join_request = JoinRequest.objects.create(
                 community=community, employee=employee, message=message
             )
     except IntegrityError:
         raise Conflict(
             _("Es gibt bereits eine offene Beitrittsanfrage."), code="request_pending"
         ) from None
+    events.join_request_created(join_request, community)
+    return join_request
 
 
 def _lock_request(join_request: JoinRequest) -> tuple[Community, JoinRequest]:
@@ -465,7 +480,9 @@ def approve_join_request(*, actor: Employee, join_request: JoinRequest) -> Membe
         raise Conflict(
             _("Diese Person kann der Community nicht mehr beitreten."), code="not_eligible"
         )
-    return _add_member(community, requester, by=actor)
+    membership = _add_member(community, requester, by=actor)
+    events.join_request_decided(join_request, community, RequestStatus.APPROVED)
+    return membership
 
 
 @transaction.atomic
@@ -478,6 +495,7 @@ def decline_join_request(*, actor: Employee, join_request: JoinRequest) -> JoinR
     join_request.decided_at = timezone.now()
     join_request.decided_by = actor
     join_request.save(update_fields=["status", "decided_at", "decided_by"])
+    events.join_request_decided(join_request, community, RequestStatus.DECLINED)
     return join_request
 
 
@@ -501,11 +519,13 @@ def invite_to_community(
     _require_not_member(community, invitee)
     try:
         with transaction.atomic():
-            return Invitation.objects.create(
+            invitation = Invitation.objects.create(
                 community=community, invitee=invitee, invited_by=actor, message=message
             )
     except IntegrityError:
         raise Conflict(_("Diese Person ist bereits eingeladen."), code="already_invited") from None
+    events.invitation_created(invitation)
+    return invitation
 
 
 def _lock_invitation(invitation: Invitation) -> tuple[Community, Invitation]:
@@ -549,4 +569,5 @@ def revoke_invitation(*, actor: Employee, invitation: Invitation) -> Invitation:
     invitation.status = InvitationStatus.REVOKED
     invitation.decided_at = timezone.now()
     invitation.save(update_fields=["status", "decided_at"])
+    events.invitation_revoked(invitation)
     return invitation

@@ -25,6 +25,7 @@ from taggit.models import Tag
 from communities.models import Community
 from communities.permissions import can_see_community
 from communities.services import is_storable_text
+from feed import events
 from feed import permissions as perms
 from feed.markdown import Analysis, analyse
 from feed.models import Comment, Mention, Post, PostRevision, Reaction, SavedPost
@@ -220,6 +221,7 @@ def create_post(
         from attachments.services import attach
 
         attach(uploader=author, attachment_ids=attachment_ids, post=post)
+    events.post_created(post)
     return post
 
 
@@ -245,6 +247,7 @@ def edit_post(*, editor: Employee, post: Post, body: str) -> Post:
     post.save(update_fields=["body", "body_html", "edited_at"])
     _sync_hashtags(post, analysis.hashtags)
     _sync_mentions({"post": post}, _mentioned_readers(post, analysis.mentions, post.author_id))
+    events.post_edited(post)
     return post
 
 
@@ -257,6 +260,7 @@ def delete_post(*, actor: Employee, post: Post) -> None:
         raise Forbidden(_("Diesen Beitrag dürfen nur Verfasser*in und Moderation löschen."))
     post.deleted_at = timezone.now()
     post.save(update_fields=["deleted_at"])
+    events.post_deleted(post)
 
 
 @transaction.atomic
@@ -273,6 +277,7 @@ def pin_post(*, actor: Employee, post: Post, pinned: bool) -> Post:
         post.is_pinned = pinned
         post.pinned_at = timezone.now() if pinned else None
         post.save(update_fields=["is_pinned", "pinned_at"])
+        events.post_pinned(post)
     return post
 
 
@@ -288,6 +293,7 @@ def lock_comments(*, actor: Employee, post: Post, locked: bool) -> Post:
     if post.comments_locked != locked:
         post.comments_locked = locked
         post.save(update_fields=["comments_locked"])
+        events.post_locked(post)
     return post
 
 
@@ -335,6 +341,7 @@ def create_comment(
         from attachments.services import attach
 
         attach(uploader=author, attachment_ids=attachment_ids, comment=comment)
+    events.comment_created(post, comment)
     return comment
 
 
@@ -357,6 +364,7 @@ def edit_comment(*, editor: Employee, comment: Comment, body: str) -> Comment:
     comment.save(update_fields=["body", "body_html", "edited_at"])
     readers = _mentioned_readers(comment.post, analysis.mentions, comment.author_id)
     _sync_mentions({"comment": comment}, readers)
+    events.comment_edited(comment)
     return comment
 
 
@@ -372,6 +380,7 @@ def delete_comment(*, actor: Employee, comment: Comment) -> None:
     Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(
         comment_count=F("comment_count") - 1
     )
+    events.comment_deleted(comment)
 
 
 # --- Reactions and saved posts --------------------------------------------------------------
@@ -418,12 +427,18 @@ def toggle_reaction(
         raise Conflict(_("Die Community ist archiviert."), code="archived")
     deleted, _details = Reaction.objects.filter(employee=employee, kind=kind, **target).delete()
     if deleted:
+        events.reaction_changed(
+            post=target_post, comment=comment, employee_id=employee.pk, kind=kind, reacted=False
+        )
         return False
     try:
         with transaction.atomic():
             Reaction.objects.create(employee=employee, kind=kind, **target)
     except IntegrityError:
-        pass  # a concurrent toggle added the same reaction: it is present either way
+        return True  # a concurrent toggle added the same reaction (and announced it)
+    events.reaction_changed(
+        post=target_post, comment=comment, employee_id=employee.pk, kind=kind, reacted=True
+    )
     return True
 
 

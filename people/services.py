@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from people.auth import mint_token, token_digest
 from people.images import process_avatar
 from people.models import ApiToken, Department, Employee, Follow
+from realtime.events import close_user_connections, notify_user_access_changed
 from wilma.errors import Conflict, InvalidInput, NotFound
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -212,6 +213,9 @@ def update_employee(*, employee: Employee, **fields: Any) -> list[str]:
     if changed:
         employee.full_clean(exclude=["password"])
         employee.save(update_fields=changed)
+    if "department" in changed:
+        # Department-restricted communities may now be closed to them.
+        notify_user_access_changed(employee.pk)
     return changed
 
 
@@ -222,6 +226,8 @@ def set_employee_active(*, employee: Employee, active: bool) -> bool:
         return False
     employee.is_active = active
     employee.save(update_fields=["is_active"])
+    if not active:
+        close_user_connections(employee.pk)
     return True
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from feed.models import Post
 from feed.permissions import can_read_post
 from people.models import Employee
+from polls.events import poll_updated
 from polls.models import Poll, PollOption, PollVote
 from polls.permissions import is_closed
 from wilma.errors import Conflict, InvalidInput, NotFound
@@ -163,6 +164,8 @@ def _set_votes(voter: Employee, poll: Poll, wanted: list[int]) -> None:
             PollVote(poll=locked, voter=voter, option_id=option_id) for option_id in added
         )
         _count(added, +1)
+    if removed or added:
+        poll_updated(locked, voter)
 
 
 def _count(option_ids: Iterable[int], delta: int) -> None:

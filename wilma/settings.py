@@ -230,6 +230,11 @@ WILMA = {
     "ANNOUNCEMENT_MAX_LENGTH": env.int("WILMA_ANNOUNCEMENT_MAX_LENGTH", default=20_000),
     "WEBSOCKET_MAX_MESSAGE_BYTES": env.int("WILMA_WEBSOCKET_MAX_MESSAGE_BYTES", default=16 * 1024),
     "WEBSOCKET_MESSAGES_PER_10S": env.int("WILMA_WEBSOCKET_MESSAGES_PER_10S", default=100),
+    # Streams one websocket connection may subscribe to at once (more answers an error).
+    "WEBSOCKET_MAX_SUBSCRIPTIONS": env.int("WILMA_WEBSOCKET_MAX_SUBSCRIPTIONS", default=50),
+    # Hours the realtime event log keeps events for replay (`manage.py realtime_prune`
+    # deletes older ones; a client further behind is told to resync).
+    "EVENT_RETENTION_HOURS": env.int("WILMA_EVENT_RETENTION_HOURS", default=72),
     # Posts and comments: longest body in characters, reactions offered (the fixed set, in
     # display order), hashtags and distinct @mentions per body.
     "POST_MAX_LENGTH": env.int("WILMA_POST_MAX_LENGTH", default=20_000),
