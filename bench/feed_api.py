@@ -289,7 +289,8 @@ def prepare_endpoint(token: str, endpoint: Endpoint) -> None:
     if not mains:
         raise SystemExit(f"no main query found for {endpoint.name}:\n" + "\n".join(queries))
     endpoint.main_sql = mains[0]
-    endpoint.all_sql = [sql for sql in queries if sql.lstrip().upper().startswith("SELECT")]
+    # A UNION starts with "(SELECT".
+    endpoint.all_sql = [sql for sql in queries if sql.lstrip("( ").upper().startswith("SELECT")]
     endpoint.response_bytes = size
     if endpoint.count_paths is None:
         endpoint.queries = len(queries)

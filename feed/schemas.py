@@ -52,6 +52,12 @@ def _my_reactions(obj: Any) -> list[str]:
     return sorted(getattr(obj, "my_reaction_kinds", ()))
 
 
+def _attachments(obj: Any) -> list[Any]:
+    # `feed.selectors` attaches `attachment_list`; anything else reads the relation.
+    attachments = getattr(obj, "attachment_list", None)
+    return list(attachments) if attachments is not None else list(obj.attachments.all())
+
+
 class PostOut(Schema):
     id: int
     author: EmployeeRef
@@ -82,15 +88,16 @@ class PostOut(Schema):
 
     @staticmethod
     def resolve_hashtags(obj: Post) -> list[str]:
+        names = getattr(obj, "hashtag_names", None)
+        if names is not None:
+            return list(names)
         return sorted((item.tag.name for item in obj.tagged_items.all()), key=str.casefold)
 
     @staticmethod
     def resolve_mentions(obj: Post) -> list[str]:
         return list(getattr(obj, "mention_usernames", ()))
 
-    @staticmethod
-    def resolve_attachments(obj: Post) -> list[Any]:
-        return list(obj.attachments.all())
+    resolve_attachments = staticmethod(_attachments)
 
     @staticmethod
     def resolve_poll(obj: Post) -> Poll | None:
@@ -142,7 +149,7 @@ class CommentOut(Schema):
 
     @staticmethod
     def resolve_attachments(obj: Comment) -> list[Any]:
-        return [] if obj.deleted_at else list(obj.attachments.all())
+        return [] if obj.deleted_at else _attachments(obj)
 
 
 class ThreadOut(CommentOut):

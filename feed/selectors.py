@@ -5,9 +5,10 @@ decided in one place. A page is loaded in two steps:
 
 1. the page query itself (`with_feed_data`: author, department, community and poll joined in,
    the saved flag as an `Exists` annotation), keyset-paginated;
-2. `load_feed_data` on the loaded posts: one query each for author skills, attachments, poll
-   options, the viewer's poll votes, poll voter counts, hashtags, reaction counts (grouped by
-   post and kind, with the viewer's own reactions in the same query) and mentions.
+2. `load_feed_data` on the loaded posts: one query each for attachments, hashtags together
+   with mentions, and reaction counts (grouped by post and kind, with the viewer's own
+   reactions in the same query); for polls also their options, the viewer's votes and the
+   voter counts. Plain queries grouped in Python, attached as plain attributes.
 
 So a page costs the same number of queries for 1 post or 100, and lists assembled from two
 queries (pinned posts + the first page, saved posts) are hydrated together.
@@ -27,6 +28,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Value,
     prefetch_related_objects,
 )
 from django.utils.translation import gettext as _
@@ -47,6 +49,9 @@ NEWEST_FIRST = ("-created_at", "-id")
 LATEST_ACTIVITY_FIRST = ("-last_activity_at", "-id")
 OLDEST_FIRST = ("created_at", "id")
 COMMUNITY_ORDERS = {"new": NEWEST_FIRST, "active": LATEST_ACTIVITY_FIRST}
+# Up to this many communities and followed people go into the home-feed query as literal ids;
+# beyond it they are nested as subqueries (SQLite's oldest limit is 999 bound parameters).
+MAX_LITERAL_SOURCE_IDS = 400
 # Longest hashtag looked up; longer ones cannot exist (taggit's name column is 100 chars).
 MAX_HASHTAG_LENGTH = 100
 
@@ -78,27 +83,31 @@ def with_feed_data(posts: QuerySet[Post], viewer: Employee) -> QuerySet[Post]:
     )
 
 
-def _post_prefetches(viewer: Employee) -> list[str | Prefetch]:
+def _poll_prefetches(viewer: Employee) -> list[str | Prefetch]:
     return [
-        Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
-        Prefetch("tagged_items", queryset=TaggedPost.objects.select_related("tag")),
-        "poll__options",
-        Prefetch("poll__votes", queryset=PollVote.objects.filter(voter=viewer), to_attr="my_votes"),
+        "options",
+        Prefetch("votes", queryset=PollVote.objects.filter(voter=viewer), to_attr="my_votes"),
     ]
 
 
 def load_feed_data(posts: Sequence[Post], viewer: Employee) -> None:
     """Attach to posts loaded by `with_feed_data` everything `PostOut` shows, in a fixed number
-    of queries: prefetches, reaction counts, own reactions, mentions and poll voter counts."""
+    of queries: attachments, hashtags with mentions, reaction counts with own reactions, and
+    for polls their options, the viewer's votes and the voter counts.
+
+    Plain queries grouped in Python rather than `prefetch_related` (half the cost per page);
+    the results are attached as plain attributes (`attachment_list`, `hashtag_names`,
+    `mention_usernames`, `reaction_counts`, `my_reaction_kinds`) that `PostOut` reads."""
     if not posts:
         return
-    prefetch_related_objects(list(posts), *_post_prefetches(viewer))
-    ids = {post.pk for post in posts}
+    ids = list(dict.fromkeys(post.pk for post in posts))  # a pinned post may come twice
+    attachments = _attachments_of(Attachment.objects.filter(post_id__in=ids), "post_id")
+    hashtags, mentions = _hashtags_and_mentions(ids)
     counts, mine = _reaction_summary(Reaction.objects.filter(post_id__in=ids), "post_id", viewer)
-    mentions = _mentioned_usernames(Mention.objects.filter(post_id__in=ids), "post_id")
     polls = [post.poll for post in posts if getattr(post, "poll", None) is not None]
     voters: dict[int, int] = {}
     if polls:
+        prefetch_related_objects(polls, *_poll_prefetches(viewer))
         voters = dict(
             PollVote.objects.filter(poll__in=[poll.pk for poll in polls])
             .order_by()
@@ -107,11 +116,46 @@ def load_feed_data(posts: Sequence[Post], viewer: Employee) -> None:
             .values_list("poll", "n")
         )
     for post in posts:
+        post.attachment_list = attachments.get(post.pk, [])  # type: ignore[attr-defined]
+        post.hashtag_names = sorted(hashtags.get(post.pk, ()), key=str.casefold)  # type: ignore[attr-defined]
         post.reaction_counts = counts.get(post.pk, {})  # type: ignore[attr-defined]
         post.my_reaction_kinds = mine.get(post.pk, [])  # type: ignore[attr-defined]
         post.mention_usernames = mentions.get(post.pk, [])  # type: ignore[attr-defined]
     for poll in polls:
         poll.voter_count = voters.get(poll.pk, 0)  # type: ignore[attr-defined]
+
+
+def _attachments_of(attachments: QuerySet[Attachment], key: str) -> dict[int, list[Attachment]]:
+    """Attachments per target, in upload order."""
+    by_target: dict[int, list[Attachment]] = defaultdict(list)
+    for attachment in attachments.order_by("id"):
+        by_target[getattr(attachment, key)].append(attachment)
+    return by_target
+
+
+def _hashtags_and_mentions(ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Hashtag names and mentioned usernames (in mention order) per post, in one query."""
+    rows = (
+        TaggedPost.objects.filter(content_object_id__in=ids)
+        .values_list("content_object_id", "tag__name", "id", Value(False))
+        .union(
+            Mention.objects.filter(post_id__in=ids).values_list(
+                "post_id", "employee__username", "id", Value(True)
+            ),
+            all=True,
+        )
+    )
+    hashtags: dict[int, list[str]] = defaultdict(list)
+    mentioned: list[tuple[int, int, str]] = []
+    for post_id, name, pk, is_mention in rows:
+        if is_mention:
+            mentioned.append((pk, post_id, name))
+        else:
+            hashtags[post_id].append(name)
+    mentions: dict[int, list[str]] = defaultdict(list)
+    for _pk, post_id, username in sorted(mentioned):
+        mentions[post_id].append(username)
+    return hashtags, mentions
 
 
 def _reaction_summary(
@@ -160,16 +204,43 @@ def home_feed(viewer: Employee, *, cursor: str | None = None, limit: int | None 
     """Posts in the viewer's communities, posts by people the viewer follows (that the viewer
     may read) and the viewer's own profile posts, newest first; on the first page also the
     viewer's active announcements."""
-    member_of = Membership.objects.filter(employee=viewer).values("community_id")
-    followed = Follow.objects.filter(follower=viewer).values("followed_id")
-    posts = readable_posts(viewer).filter(
-        Q(community__in=member_of)
-        | Q(author__in=followed)
-        | Q(author=viewer, community__isnull=True)
-    )
+    posts = readable_posts(viewer).filter(home_sources(viewer))
     page = _feed_page(posts, viewer, order=NEWEST_FIRST, cursor=cursor, limit=limit)
     announcements = home_announcements(viewer) if not cursor else []
     return HomeFeed(items=page.items, next_cursor=page.next_cursor, announcements=announcements)
+
+
+def home_sources(viewer: Employee) -> Q:
+    """Where the home feed's posts come from: the viewer's communities, the people the viewer
+    follows (narrowed to what the viewer may read by `readable_posts`) and the viewer's own
+    profile. Both lists are resolved now, in one query, and go into the page query as literal
+    ids: the planner then sees how many sources there are and picks its plan by that (walk
+    the newest posts for many sources, gather each source's posts from its index for few),
+    where subqueries made sparse home feeds walk the whole `post_new` index."""
+    kinds = (
+        Membership.objects.filter(employee=viewer)
+        .values_list("community_id", Value(True))
+        .union(
+            Follow.objects.filter(follower=viewer).values_list("followed_id", Value(False)),
+            all=True,
+        )
+    )
+    member_of: list[int] = []
+    followed: list[int] = []
+    for pk, is_community in kinds:
+        (member_of if is_community else followed).append(pk)
+    sources = Q(author=viewer, community__isnull=True)
+    if len(member_of) + len(followed) > MAX_LITERAL_SOURCE_IDS:
+        return (
+            sources
+            | Q(community__in=Membership.objects.filter(employee=viewer).values("community_id"))
+            | Q(author__in=Follow.objects.filter(follower=viewer).values("followed_id"))
+        )
+    if member_of:
+        sources |= Q(community_id__in=member_of)
+    if followed:
+        sources |= Q(author_id__in=followed)
+    return sources
 
 
 def home_announcements(viewer: Employee) -> list[Announcement]:
@@ -263,22 +334,19 @@ def post_detail(viewer: Employee, post: Post) -> Post:
     return loaded
 
 
-def _comment_prefetches() -> list[str | Prefetch]:
-    return [Prefetch("attachments", queryset=Attachment.objects.order_by("id"))]
-
-
 def load_comment_data(comments: Sequence[Comment], viewer: Employee) -> None:
     """Attach to comments (author and department already joined) what `CommentOut` shows:
     skills, attachments, reaction counts, own reactions and mentions, in fixed queries."""
     if not comments:
         return
-    prefetch_related_objects(list(comments), *_comment_prefetches())
-    ids = {comment.pk for comment in comments}
+    ids = [comment.pk for comment in comments]
+    attachments = _attachments_of(Attachment.objects.filter(comment_id__in=ids), "comment_id")
     counts, mine = _reaction_summary(
         Reaction.objects.filter(comment_id__in=ids), "comment_id", viewer
     )
     mentions = _mentioned_usernames(Mention.objects.filter(comment_id__in=ids), "comment_id")
     for comment in comments:
+        comment.attachment_list = attachments.get(comment.pk, [])  # type: ignore[attr-defined]
         comment.reaction_counts = counts.get(comment.pk, {})  # type: ignore[attr-defined]
         comment.my_reaction_kinds = mine.get(comment.pk, [])  # type: ignore[attr-defined]
         comment.mention_usernames = mentions.get(comment.pk, [])  # type: ignore[attr-defined]

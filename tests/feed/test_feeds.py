@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from communities.models import Membership
 from feed import selectors
 from feed.models import Post, SavedPost
+from feed.permissions import readable_posts
 from feed.schemas import PostOut, ThreadOut
-from people.models import Employee
+from people.models import Employee, Follow
 from tests.factories import EmployeeFactory
 from tests.feed.fixtures_read import (
     add_attachment,
@@ -132,6 +134,55 @@ def test_home_feed_is_newest_first_and_pages_without_gaps_or_repeats(feed_world)
     assert set(ids) >= {post.pk for post in made}
     stamps = [(post.created_at, post.pk) for post in seen]
     assert stamps == sorted(stamps, reverse=True)
+
+
+def _home_by_subqueries(viewer: Employee) -> list[int]:
+    """The home feed as first defined (sources as subqueries), newest first: the reference for
+    the literal-id shape of `selectors.home_sources`."""
+    member_of = Membership.objects.filter(employee=viewer).values("community_id")
+    followed = Follow.objects.filter(follower=viewer).values("followed_id")
+    posts = readable_posts(viewer).filter(
+        Q(community__in=member_of)
+        | Q(author__in=followed)
+        | Q(author=viewer, community__isnull=True)
+    )
+    return list(posts.order_by("-created_at", "-id").values_list("pk", flat=True))
+
+
+def _walk_home(viewer: Employee, limit: int) -> list[int]:
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = selectors.home_feed(viewer, cursor=cursor, limit=limit)
+        seen.extend(post.pk for post in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
+
+
+@pytest.mark.parametrize("shape", ["literal ids", "subqueries"])
+def test_home_feed_pages_exactly_like_its_definition_for_every_persona(
+    feed_world, monkeypatch, shape
+):
+    if shape == "subqueries":
+        # Past the literal-id limit the sources are nested as subqueries.
+        monkeypatch.setattr(selectors, "MAX_LITERAL_SOURCE_IDS", 0)
+    personas = feed_world.personas
+    # A sparse reader: no community, follows the author (whose secret and restricted posts
+    # stay hidden) and writes on the own profile.
+    sparse = personas["other_dept"]
+    follow(sparse, personas["author"])
+    make_post(sparse, minutes_ago=3)
+    community = feed_world.communities["public"]
+    for i in range(5):
+        make_post(personas["moderator"], community, minutes_ago=10 + i)
+    # Same timestamps: the id breaks the tie, across pages too.
+    twins = [make_post(personas["author"], minutes_ago=30) for _ in range(3)]
+    Post.objects.filter(pk__in=[p.pk for p in twins]).update(created_at=twins[0].created_at)
+    for persona in personas.values():
+        expected = _home_by_subqueries(persona)
+        assert _walk_home(persona, limit=2) == expected, persona.username
+        assert [p.pk for p in home(persona)] == expected, persona.username
 
 
 def test_announcements_come_with_the_first_home_page_only(feed_world):

@@ -83,6 +83,20 @@ def test_home_feed_query_count_does_not_depend_on_page_size(rich, client_for):
     assert_constant(client_for(viewer), "/feed/home", FEED_BUDGET + 2)
 
 
+def test_home_feed_with_many_sources_keeps_its_query_count(rich, client_for, monkeypatch):
+    from feed import selectors
+
+    # Past the literal-id limit the sources are nested as subqueries: same count, same page.
+    viewer, _community, _posts = rich
+    client = client_for(viewer)
+    literal, body_literal = count_queries(client, "/feed/home", limit=30)
+    monkeypatch.setattr(selectors, "MAX_LITERAL_SOURCE_IDS", 0)
+    nested, body_nested = count_queries(client, "/feed/home", limit=30)
+    assert len(nested) == len(literal)
+    assert body_nested == body_literal
+    assert_constant(client, "/feed/home", FEED_BUDGET)
+
+
 def test_community_feed_query_count_does_not_depend_on_page_size(rich, client_for):
     viewer, community, posts = rich
     Post.objects.filter(pk__in=[p.pk for p in posts[1:6:2]]).update(is_pinned=True)
