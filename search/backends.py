@@ -1,67 +1,116 @@
-"""The search backend port: which adapter is active and whether it answers.
+"""The search port: one interface, three adapters.
 
-The adapter is chosen by the environment: Elasticsearch when ``ELASTICSEARCH_URL`` is set,
-otherwise the full-text search of the database in use (PostgreSQL ``german`` configuration or
-SQLite FTS5). Indexing and querying are added to this port by the search issue; the health
-probe is what the rest of the system needs from it today.
+`SearchBackend` is what the rest of the system uses: `index` and `remove` documents, `search`
+and `suggest` for a viewer, `rebuild` from the database, `ping`. The adapter is chosen by the
+environment: Elasticsearch when ``ELASTICSEARCH_URL`` is set, otherwise the full-text search of
+the database in use (PostgreSQL or SQLite FTS5). Every adapter parses queries with
+`search.query.parse` and analyses text with `search.analysis`, so a query means the same on all
+three; they differ in how they store and rank.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import cache
 
 from django.conf import settings
 from django.db import connection
 
+from people.models import Employee
+from search import documents
+from search.analysis import ANALYZER, Analyzer
+from search.documents import Document
+from search.query import ParsedQuery, SearchHit, SearchRequest, SearchResult, parse
+
+REBUILD_BATCH = 2000
+
 
 class SearchBackend(ABC):
     name: str
+
+    def __init__(self, analyzer: Analyzer | None = None, name_matching: bool = True) -> None:
+        self.analyzer = analyzer or ANALYZER
+        self.name_matching = name_matching
+
+    def parse(self, q: str) -> ParsedQuery:
+        return parse(q, analyzer=self.analyzer, name_matching=self.name_matching)
 
     @abstractmethod
     def ping(self) -> None:
         """Raise if the backend cannot serve queries right now."""
 
+    @abstractmethod
+    def index(self, docs: list[Document]) -> None:
+        """Add or replace these documents."""
 
-class PostgresSearchBackend(SearchBackend):
-    name = "postgres"
+    @abstractmethod
+    def remove(self, keys: list[tuple[str, int]]) -> None:
+        """Remove these (kind, object_id) documents if present."""
 
-    def ping(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT to_tsvector('german', %s)::text", ["Bürgerbüros"])
-            (vector,) = cursor.fetchone()
-        if "bürgerburo" not in vector and "burgerburo" not in vector and "bürgerbür" not in vector:
-            raise RuntimeError(f"unexpected German analysis: {vector}")
+    @abstractmethod
+    def search(
+        self, request: SearchRequest, viewer: Employee, *, titles_only: bool = False
+    ) -> SearchResult:
+        """What `viewer` may find for `request`, ranked, with counts and facets. With
+        `titles_only`, only names match (suggestions)."""
 
+    def suggest(self, text: str, viewer: Employee, limit: int) -> list[SearchHit]:
+        """As-you-type: people and communities whose name starts with what was typed."""
+        words = text.split()
+        if not words or len(text) > settings.WILMA["SEARCH_QUERY_MAX_LENGTH"]:
+            return []
+        words[-1] = words[-1].rstrip("*") + "*"
+        request = SearchRequest(
+            q=" ".join(w.replace('"', "") for w in words),
+            kinds=("person", "community"),
+            limit=limit,
+        )
+        return self.search(request, viewer, titles_only=True).hits
 
-class SqliteFtsBackend(SearchBackend):
-    name = "sqlite-fts5"
+    # --- rebuilding ---------------------------------------------------------------------------
 
-    def ping(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.wilma_fts_probe USING fts5(body)"
-            )
-            cursor.execute("DROP TABLE temp.wilma_fts_probe")
+    @abstractmethod
+    def begin_rebuild(self) -> None:
+        """Start a rebuild: from here until `finish_rebuild`, `index` writes the new index."""
 
+    @abstractmethod
+    def finish_rebuild(self) -> None:
+        """Make the new index the one searched."""
 
-class ElasticsearchBackend(SearchBackend):
-    name = "elasticsearch"
-
-    def __init__(self, url: str) -> None:
-        from elasticsearch import Elasticsearch
-
-        self.client = Elasticsearch(url, request_timeout=2, max_retries=0)
-
-    def ping(self) -> None:
-        if not self.client.ping():
-            raise RuntimeError("Elasticsearch does not answer")
+    def rebuild(
+        self, batch_size: int = REBUILD_BATCH, progress: Callable[[str, int], None] | None = None
+    ) -> int:
+        """Index everything from the database; searches keep answering meanwhile."""
+        total = 0
+        self.begin_rebuild()
+        for kind, model in documents.MODELS.items():
+            ids = model._default_manager.order_by("pk").values_list("pk", flat=True)
+            last = 0
+            while True:
+                batch = list(ids.filter(pk__gt=last)[:batch_size])
+                if not batch:
+                    break
+                docs = documents.load(kind, batch)
+                self.index(docs)
+                total += len(docs)
+                last = batch[-1]
+                if progress:
+                    progress(kind, total)
+        self.finish_rebuild()
+        return total
 
 
 @cache
 def get_backend() -> SearchBackend:
     if settings.ELASTICSEARCH_URL:
+        from search.elastic import ElasticsearchBackend
+
         return ElasticsearchBackend(settings.ELASTICSEARCH_URL)
     if connection.vendor == "postgresql":
+        from search.postgres import PostgresSearchBackend
+
         return PostgresSearchBackend()
-    return SqliteFtsBackend()
+    from search.sqlite import SqliteSearchBackend
+
+    return SqliteSearchBackend()

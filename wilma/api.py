@@ -12,6 +12,7 @@ from people.api import departments_router, me_router, people_router
 from people.auth import API_AUTH
 from people.auth_api import router as auth_router
 from polls.api import router as polls_router
+from search.api import router as search_router
 from wilma.errors import install_error_handlers
 from wilma.parser import StrictJsonParser
 
@@ -43,3 +44,4 @@ api.add_router("/hashtags", hashtags_router)
 api.add_router("/polls", polls_router)
 api.add_router("/attachments", attachments_router)
 api.add_router("/announcements", announcements_router)
+api.add_router("/search", search_router)

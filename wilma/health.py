@@ -31,6 +31,16 @@ def _check_search() -> None:
     get_backend().ping()
 
 
+def _index_lag() -> dict[str, Any]:
+    """Queued index changes and the age of the oldest: how far search is behind."""
+    from search.indexing import lag
+
+    try:
+        return lag()
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 async def _check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -56,6 +66,7 @@ async def healthz(request: HttpRequest) -> JsonResponse:
     db = await _run(sync_to_async(_check_database, thread_sensitive=True))
     layer = await _run(_check_channel_layer)
     search = await _run(sync_to_async(_check_search, thread_sensitive=True))
+    search["index_lag"] = await sync_to_async(_index_lag, thread_sensitive=True)()
     body = {
         "status": "ok" if db["ok"] and layer["ok"] and search["ok"] else "unavailable",
         "database": {"backend": connection.vendor, **db},

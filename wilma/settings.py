@@ -242,6 +242,17 @@ WILMA = {
     "REACTIONS": env.list("WILMA_REACTIONS", default=["👍", "❤️", "🎉", "😄", "😮", "🙏"]),
     "MAX_HASHTAGS_PER_POST": env.int("WILMA_MAX_HASHTAGS_PER_POST", default=20),
     "MAX_MENTIONS_PER_POST": env.int("WILMA_MAX_MENTIONS_PER_POST", default=50),
+    # Search: the longest query in characters and the most words it may have; how many of the
+    # newest matches are ranked (the bound on ranking cost: counts and facets are exact up to
+    # it); page sizes; the indexing worker's batch size and its pause when the queue is empty.
+    "SEARCH_QUERY_MAX_LENGTH": env.int("WILMA_SEARCH_QUERY_MAX_LENGTH", default=300),
+    "SEARCH_QUERY_MAX_WORDS": env.int("WILMA_SEARCH_QUERY_MAX_WORDS", default=16),
+    "SEARCH_CANDIDATES": env.int("WILMA_SEARCH_CANDIDATES", default=1000),
+    "SEARCH_PAGE_SIZE_DEFAULT": env.int("WILMA_SEARCH_PAGE_SIZE_DEFAULT", default=20),
+    "SEARCH_PAGE_SIZE_MAX": env.int("WILMA_SEARCH_PAGE_SIZE_MAX", default=50),
+    "SEARCH_SUGGEST_LIMIT": env.int("WILMA_SEARCH_SUGGEST_LIMIT", default=8),
+    "SEARCH_WORKER_BATCH": env.int("WILMA_SEARCH_WORKER_BATCH", default=200),
+    "SEARCH_WORKER_IDLE_SECONDS": env.float("WILMA_SEARCH_WORKER_IDLE_SECONDS", default=0.5),
 }
 
 LOGGING = {

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from search.indexing import drain
 from wilma.demo import DEFAULT_SEED, build_demo, demo_data_present
 
 
@@ -37,11 +38,15 @@ class Command(BaseCommand):
             )
         started = time.perf_counter()
         summary = build_demo(seed=options["seed"])
+        # The search index: everything the seed created was queued; index it now, so the
+        # demo is searchable from the first request.
+        indexed = drain()
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(f"Demo organisation built in {elapsed:.1f} s:"))
         width = max(len(name) for name in summary.counts)
         for name, count in summary.counts.items():
             self.stdout.write(f"  {name:<{width}}  {count:>5}")
+        self.stdout.write(f"  {'search index':<{width}}  {indexed:>5}")
         self.stdout.write(f"Demo logins (password for every demo account: {summary.password}):")
         for username in summary.logins:
             self.stdout.write(f"  {username}")
