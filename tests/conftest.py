@@ -23,6 +23,21 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _search_on_the_database(request, settings):
+    """The suite searches through the database adapter even when ELASTICSEARCH_URL is set:
+    only the live suite (marker `elasticsearch_live`) talks to a cluster."""
+    from search.backends import get_backend
+
+    if request.node.get_closest_marker("elasticsearch_live"):
+        yield
+        return
+    settings.ELASTICSEARCH_URL = ""
+    get_backend.cache_clear()
+    yield
+    get_backend.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     # The login throttle lives in the cache; tests must not see each other's failures.
     cache.clear()

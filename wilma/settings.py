@@ -253,6 +253,12 @@ WILMA = {
     "SEARCH_SUGGEST_LIMIT": env.int("WILMA_SEARCH_SUGGEST_LIMIT", default=8),
     "SEARCH_WORKER_BATCH": env.int("WILMA_SEARCH_WORKER_BATCH", default=200),
     "SEARCH_WORKER_IDLE_SECONDS": env.float("WILMA_SEARCH_WORKER_IDLE_SECONDS", default=0.5),
+    # Elasticsearch (with ELASTICSEARCH_URL): request timeout in seconds, retries per request
+    # and bulk chunk, and the shape of new indices.
+    "ELASTICSEARCH_TIMEOUT": env.float("WILMA_ELASTICSEARCH_TIMEOUT", default=10.0),
+    "ELASTICSEARCH_MAX_RETRIES": env.int("WILMA_ELASTICSEARCH_MAX_RETRIES", default=3),
+    "ELASTICSEARCH_SHARDS": env.int("WILMA_ELASTICSEARCH_SHARDS", default=1),
+    "ELASTICSEARCH_REPLICAS": env.int("WILMA_ELASTICSEARCH_REPLICAS", default=1),
 }
 
 LOGGING = {
