@@ -15,8 +15,10 @@ What one run does:
    token for the employee (``people.services.create_api_token``, name ``bench``; earlier bench
    tokens of that employee are deleted first).
 2. Starts daphne on a free port on 127.0.0.1 (``DJANGO_DEBUG=False``, so no query log;
-   ``DJANGO_SECURE_SSL_REDIRECT=False``; persistent database connections,
-   ``DATABASE_CONN_MAX_AGE=60`` unless ``--conn-max-age``) and waits for ``/healthz``.
+   ``DJANGO_SECURE_SSL_REDIRECT=False``; the database settings' defaults: connection pool,
+   server-side binding, prepared statements; ``--env KEY=VALUE`` overrides any setting, e.g.
+   ``--env DATABASE_POOL=False --env DATABASE_CONN_MAX_AGE=60`` for the old set-up) and waits
+   for ``/healthz``.
 3. Walks the home feed by ``next_cursor`` through the API to page 50 and page 500.
 4. In-process (Django test client, same settings), counts the queries of each endpoint at 1 and
    at 50 items per page (``CaptureQueriesContext``; the token's ``last_used_at`` write, at most
@@ -34,6 +36,9 @@ What one run does:
 7. Prints one table (p50/p95/p99 in ms, ratios, queries per page) and PASS/FAIL per target:
    home page 50 p95 <= 1.5 x page 1; every endpoint p95 <= 4 x its main-query p95; home feed
    p95 < 50 ms; queries per page equal at 1 and 50 items; OFFSET page 500 p50 >= 10 x keyset.
+   The 4x target is also shown against all of the page's SQL (the second reading of "the raw
+   SQL time of the same page", reported beside the first, not instead of it), with the
+   database settings and the load average before and after the timed rounds.
 
 One client, one request at a time: this measures latency, not throughput.
 """
@@ -135,11 +140,13 @@ class Client:
 # --- Server ---------------------------------------------------------------------------------
 
 
-def server_env(url: str, conn_max_age: int) -> dict[str, str]:
-    return {
+def server_env(url: str, extra: Sequence[str] = ()) -> dict[str, str]:
+    """The server's environment: production-like settings (`DJANGO_DEBUG=False`, so no query
+    log), the database settings' own defaults (connection pool, server-side binding, prepared
+    statements: see `wilma/settings.py`), plus `KEY=VALUE` overrides from `--env`."""
+    env = {
         "DJANGO_SETTINGS_MODULE": "wilma.settings",
         "DATABASE_URL": url,
-        "DATABASE_CONN_MAX_AGE": str(conn_max_age),
         "DJANGO_DEBUG": "False",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -147,6 +154,24 @@ def server_env(url: str, conn_max_age: int) -> dict[str, str]:
         "DJANGO_SECURE_HSTS_SECONDS": "0",
         "WILMA_LOG_LEVEL": "WARNING",
     }
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--env expects KEY=VALUE, got {item!r}")
+        env[key] = value
+    return env
+
+
+def database_settings() -> str:
+    """The database connection settings in effect, as one line for the report."""
+    from django.db import connection
+
+    conf = connection.settings_dict
+    options = {k: v for k, v in conf["OPTIONS"].items() if k != "context"}
+    return (
+        f"CONN_MAX_AGE={conf['CONN_MAX_AGE']}, CONN_HEALTH_CHECKS={conf['CONN_HEALTH_CHECKS']}, "
+        f"OPTIONS={options}"
+    )
 
 
 def free_port() -> int:
@@ -340,7 +365,7 @@ def timed_sql(cur: psycopg.Cursor[Any], sql: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     url = database_url()
-    env = server_env(url, args.conn_max_age)
+    env = server_env(url, args.env)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -412,6 +437,7 @@ def run(args: argparse.Namespace) -> int:
         )
         prepare_endpoint(token, keyset)
         offset_sql = offset_variant(endpoints[0].main_sql, limit, (args.offset_page - 1) * limit)
+        db_settings = database_settings()
         connection.close()
 
         with psycopg.connect(url, autocommit=True) as db, db.cursor() as cur:
@@ -420,6 +446,7 @@ def run(args: argparse.Namespace) -> int:
             if not first_keyset or not first_offset or first_keyset[0] != first_offset[0]:
                 raise SystemExit("OFFSET and keyset page 500 differ: the comparison is void")
             rounds = args.warmup + args.iterations
+            load_before = " / ".join(f"{x:.2f}" for x in os.getloadavg())
             print(f"  timing {rounds} rounds ({args.warmup} warm-up) ...", flush=True)
             for i in range(rounds):
                 for endpoint in endpoints:
@@ -444,18 +471,26 @@ def run(args: argparse.Namespace) -> int:
                     offset_times.append(o)
         client.close()
 
-    report(args, scale, subjects, endpoints, keyset_times, offset_times)
+    load_after = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = f"load average {load_before} before, {load_after} after"
+    report(args, scale, subjects, endpoints, keyset_times, offset_times, f"{db_settings}; {load}")
     if args.explain:
         explain(url, endpoints, keyset.main_sql, offset_sql)
     return 0
 
 
 def offset_variant(page1_sql: str, limit: int, offset: int) -> str:
-    """The page-1 query of the home feed, paged by OFFSET instead of a cursor."""
+    """The page-1 query of the home feed, paged by OFFSET instead of a cursor. The home feed
+    picks its page's keys in a subquery (`paginate(load=...)`): the OFFSET goes there, where
+    the page is chosen; a plain page query gets it at its end."""
     needle = f" LIMIT {limit + 1}"
-    if page1_sql.count(needle) != 1 or not page1_sql.rstrip().endswith(needle.strip()):
-        raise SystemExit(f"cannot find the page LIMIT in the home-feed query:\n{page1_sql}")
-    return f"{page1_sql.rstrip()} OFFSET {offset}"
+    sql = page1_sql.rstrip()
+    if sql.count(needle) == 1 and sql.endswith(needle.strip()):
+        return f"{sql} OFFSET {offset}"
+    inner = f"{needle})"
+    if sql.count(needle) == 2 and sql.count(inner) == 1 and sql.endswith(needle.strip()):
+        return sql.replace(inner, f"{needle} OFFSET {offset})")
+    raise SystemExit(f"cannot find the page LIMIT in the home-feed query:\n{page1_sql}")
 
 
 def report(
@@ -465,6 +500,7 @@ def report(
     endpoints: list[Endpoint],
     keyset_times: list[float],
     offset_times: list[float],
+    conditions: str,
 ) -> None:
     def ms(value: float) -> str:
         return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
@@ -476,12 +512,13 @@ def report(
         f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{str(scale[6]).split(' on ')[0]}"
     )
+    print(f"Server database settings: {conditions}")
     print()
     print(
         "| endpoint | API p50 | API p95 | API p99 | main SQL p50 | main SQL p95 | main SQL p99 "
-        "| API/SQL p95 | all SQL p95 (n) | queries 1 / 50 items |"
+        "| API/main p95 | all SQL p50 | all SQL p95 (n) | API/all p95 | queries 1 / 50 items |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     results: dict[str, Any] = {}
     for e in endpoints:
         a, s, every = percentiles(e.api), percentiles(e.sql), percentiles(e.sql_all)
@@ -492,7 +529,8 @@ def report(
         )
         print(
             f"| {e.name} | {ms(a[0])} | {ms(a[1])} | {ms(a[2])} | {ms(s[0])} | {ms(s[1])} "
-            f"| {ms(s[2])} | {a[1] / s[1]:.1f}x | {ms(every[1])} ({len(e.all_sql)}) | {queries} |"
+            f"| {ms(s[2])} | {a[1] / s[1]:.1f}x | {ms(every[0])} | {ms(every[1])} "
+            f"({len(e.all_sql)}) | {a[1] / every[1]:.1f}x | {queries} |"
         )
         results[e.name] = {
             "api_ms": a,
@@ -512,7 +550,8 @@ def report(
     )
     print()
     print("All times in ms. Main SQL: the page's main query (captured from the endpoint, run with")
-    print("psycopg). All SQL: every SELECT the request issues, replayed in sequence.")
+    print("psycopg). All SQL: every SELECT the request issues, replayed in sequence. The 4x target")
+    print("is checked against both readings of 'the raw SQL time of the same page'.")
     print()
 
     home1, home50 = endpoints[0], endpoints[1]
@@ -523,6 +562,11 @@ def report(
     for e in endpoints:
         r = p95[e.name] / percentiles(e.sql)[1]
         checks.append((f"{e.name}: p95 <= 4 x main SQL p95", r <= 4.0, f"{r:.1f}x"))
+    # The second reading of the same target, reported beside it (not counted in the 15).
+    all_sql_checks: list[tuple[str, bool, str]] = []
+    for e in endpoints:
+        r = p95[e.name] / percentiles(e.sql_all)[1]
+        all_sql_checks.append((f"{e.name}: p95 <= 4 x all SQL p95", r <= 4.0, f"{r:.1f}x"))
     for e in (home1, home50):
         checks.append((f"{e.name}: p95 < 50 ms", p95[e.name] < 50, f"{ms(p95[e.name])} ms"))
     for e in endpoints:
@@ -537,12 +581,20 @@ def report(
     print("|---|---|---|")
     for name, ok, value in checks:
         print(f"| {name} | {value} | {'PASS' if ok else 'FAIL'} |")
+    for name, ok, value in all_sql_checks:
+        print(f"| ({name}) | {value} | {'PASS' if ok else 'FAIL'} |")
     failed = sum(not ok for _name, ok, _value in checks)
+    passed_all = sum(ok for _name, ok, _value in all_sql_checks)
     print()
-    print(f"{len(checks) - failed} of {len(checks)} targets pass.")
+    print(
+        f"{len(checks) - failed} of {len(checks)} targets pass (4x read as: of the main query); "
+        f"4x read as: of all the page's SQL: {passed_all} of {len(all_sql_checks)} endpoints."
+    )
     if args.json:
         results["keyset_ms"], results["offset_ms"] = k, o
-        results["checks"] = [{"target": n, "value": v, "pass": ok} for n, ok, v in checks]
+        results["checks"] = [
+            {"target": n, "value": v, "pass": ok} for n, ok, v in [*checks, *all_sql_checks]
+        ]
         results["subjects"] = subjects.__dict__
         Path(args.json).write_text(json.dumps(results, indent=2))
     if args.show_sql:
@@ -583,7 +635,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--page", type=int, default=50, help="the deep cursor page")
     parser.add_argument("--offset-page", type=int, default=500)
     parser.add_argument("--offset-iterations", type=int, default=30)
-    parser.add_argument("--conn-max-age", type=int, default=60, help="DATABASE_CONN_MAX_AGE")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="server setting, e.g. --env DATABASE_POOL=False (repeatable)",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--show-sql", action="store_true", help="print the main queries")
     parser.add_argument(

@@ -64,6 +64,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import psycopg
+from psycopg import sql
 
 SCALES: dict[str, dict[str, int]] = {
     "small": {"posts": 20_000, "employees": 1_000, "communities": 50, "tags": 300},
@@ -463,10 +464,42 @@ class Timestamps:
         return f"{self.days[d - self.first_day]} {self.hms[s]}+00"
 
 
+# (table, column) pairs that `_copy` gave a temporary default.
+TEMPORARY_DEFAULTS: list[tuple[str, str]] = []
+
+
+def _model_defaults(table: str, columns: Sequence[str]) -> dict[str, Any]:
+    """Column -> value for the NOT NULL columns of `table` that the generator does not write
+    but whose model field has a default (columns added by later migrations): taken from the
+    Django model, so a new field does not break the generator."""
+    import django
+    from django.apps import apps
+    from django.db.models import NOT_PROVIDED
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wilma.settings")
+    django.setup()
+    for model in apps.get_models():
+        if model._meta.db_table == table:
+            return {
+                f.column: f.get_default()
+                for f in model._meta.concrete_fields
+                if f.column not in columns and not f.null and f.default is not NOT_PROVIDED
+            }
+    return {}
+
+
 def _copy(
     cur: psycopg.Cursor[Any], table: str, columns: Sequence[str], lines: Iterable[str]
 ) -> int:
-    """Stream text-format COPY lines (tab-separated, ``\\N`` for NULL, newline-terminated)."""
+    """Stream text-format COPY lines (tab-separated, ``\\N`` for NULL, newline-terminated).
+    Columns not written get their model default (as a column default until the commit)."""
+    defaults = _model_defaults(table, columns)
+    for column, value in defaults.items():
+        cur.execute(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
+                sql.Identifier(table), sql.Identifier(column), sql.Literal(value)
+            )
+        )
     n = 0
     chunk: list[str] = []
     with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -479,7 +512,20 @@ def _copy(
         if chunk:
             copy.write("".join(chunk))
             n += len(chunk)
+    # Dropped again after the commit (not before: the COPY left deferred trigger events).
+    TEMPORARY_DEFAULTS.extend((table, column) for column in defaults)
     return n
+
+
+def drop_temporary_defaults(conn: psycopg.Connection[Any]) -> None:
+    """Remove the column defaults `_copy` added, so the schema is again what Django made."""
+    while TEMPORARY_DEFAULTS:
+        table, column = TEMPORARY_DEFAULTS.pop()
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(
+                sql.Identifier(table), sql.Identifier(column)
+            )
+        )
 
 
 def _copy_text(value: str) -> str:
@@ -1120,6 +1166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         phases.run(f"indexes + constraints ({len(restore)})", lambda: rebuild())
         phases.run("commit", lambda: conn.commit())
     with psycopg.connect(url, autocommit=True) as conn:
+        drop_temporary_defaults(conn)
         tables = ("people_employee", "communities_community", "taggit_tag", *BULK_TABLES)
 
         def vacuum() -> None:

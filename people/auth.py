@@ -40,11 +40,13 @@ def mint_token() -> tuple[str, str]:
 def employee_for_token(token: str) -> Employee | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    row = (
+    # The digest is unique: no ordering (`.first()` would sort by the model's ordering).
+    rows = list(
         ApiToken.objects.select_related("employee__department")
         .filter(digest=token_digest(token))
-        .first()
+        .order_by()[:1]
     )
+    row = rows[0] if rows else None
     if row is None or not row.employee.is_active:
         return None
     now = timezone.now()

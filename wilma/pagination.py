@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -93,12 +93,23 @@ def _after(order: Sequence[str], values: Sequence[Any]) -> Q:
 
 
 def paginate(
-    queryset: QuerySet[M], *, order: Sequence[str], cursor: str | None, limit: int | None
+    queryset: QuerySet[M],
+    *,
+    order: Sequence[str],
+    cursor: str | None,
+    limit: int | None,
+    load: Callable[[QuerySet[M]], QuerySet[M]] | None = None,
 ) -> PageResult[M]:
     """One page of `queryset` ordered by `order` (whose last field must be unique, e.g. id).
 
     Costs the queryset's own queries once: the page is fetched with one extra row to tell
     whether a next page exists.
+
+    With `load`, the page's keys are chosen first on the bare `queryset` (a subquery: sort and
+    limit over the filtered rows only) and `load` adds the rest (joins, annotations) to the
+    rows of the page alone, still one query. Where the database has to gather and sort many
+    candidate rows (a feed of a few small sources), this keeps joins off every candidate; the
+    query's result is the same.
     """
     size = clamp_limit(limit)
     qs = queryset.order_by(*order)
@@ -108,6 +119,9 @@ def paginate(
         except (ValueError, TypeError, ValidationError):
             # A well-formed cursor whose values do not fit the sort fields: forged or stale.
             raise InvalidInput(fields={"cursor": [_("Ungültiger Cursor.")]}) from None
+    if load is not None:
+        keys = qs.values("pk")[: size + 1]
+        qs = load(queryset.model._default_manager.filter(pk__in=keys)).order_by(*order)
     rows = list(qs[: size + 1])
     items = rows[:size]
     next_cursor = None

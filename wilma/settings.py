@@ -56,9 +56,13 @@ INSTALLED_APPS = [
     "search",
 ]
 
+# Order matters for speed under ASGI: below a sync-only middleware (RejectNulCharacters,
+# WhiteNoise) Django runs the chain synchronously in one worker thread; an async-capable one
+# below them would make every `process_request`/`process_response` a thread hop of its own
+# (~1 ms per request here, docs/benchmarks.md). So the sync-only guard comes last: it still
+# answers before any view runs.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "wilma.middleware.RejectNulCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wilma.middleware.RejectNulCharacters",
 ]
 
 ROOT_URLCONF = "wilma.urls"
@@ -94,6 +99,35 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'wilma.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Check a reused connection before handing it out (with the pool: on every checkout, so a
+# database restart costs no failed request; no cost measurable here).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A connection pool per process. Under ASGI, Django runs each request's sync code in a
+    # thread of its own, so CONN_MAX_AGE cannot keep a connection: every request would open
+    # a new one (~10 ms here, docs/benchmarks.md). The pool hands a connection out per
+    # request and takes it back; CONN_MAX_AGE is then ignored (Django requires it to be 0).
+    if env.bool("DATABASE_POOL", default=True):
+        _pg_options["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Parameters travel separately from the SQL text (psycopg 3 server-side binding), so the
+    # text of a query repeats and is prepared once per connection after DATABASE_PREPARE_
+    # THRESHOLD runs (-1: never). Together 15-25 % off a feed page here. Caveats
+    # (docs/benchmarks.md): named prepared statements need a session-level pooler (PgBouncer in
+    # transaction mode only from 1.21 with max_prepared_statements, else set -1); PostgreSQL
+    # may switch a prepared statement to a generic plan, which for skewed values (rare
+    # hashtags, tiny communities) can be a worse plan: PGOPTIONS="-c plan_cache_mode=
+    # force_custom_plan" rules that out at about half the gain.
+    if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
+        _pg_options["server_side_binding"] = True
+    _prepare_threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+    if _prepare_threshold >= 0:
+        _pg_options["prepare_threshold"] = _prepare_threshold
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the server, the relay and the search worker share the file.
     DATABASES["default"]["OPTIONS"] = {

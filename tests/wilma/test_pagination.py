@@ -40,6 +40,44 @@ def test_descending_order_pages_backwards_in_time(org):
     assert rest.next_cursor is None
 
 
+def test_keys_first_pages_like_the_plain_query_in_one_query_each(org, django_assert_num_queries):
+    for i in range(7):
+        EmployeeFactory(last_name=f"Name{i % 3}", first_name=f"V{i}", department=org.kvr_i)
+    everyone = Employee.objects.filter(department=org.kvr_i)
+    expected = list(everyone.order_by(*ORDER).values_list("pk", flat=True))
+
+    seen, cursor = [], None
+    while True:
+        with django_assert_num_queries(1):
+            page = paginate(
+                everyone,
+                order=ORDER,
+                cursor=cursor,
+                limit=3,
+                load=lambda rows: rows.select_related("department"),
+            )
+            # `load` joined the department: reading it costs no further query.
+            seen += [(e.pk, e.department.short_code) for e in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [(pk, "KVR-I") for pk in expected]
+
+
+def test_keys_first_keeps_the_filters_of_the_queryset(org):
+    inside = EmployeeFactory(department=org.kvr_i)
+    EmployeeFactory(department=org.rbs)
+    page = paginate(
+        Employee.objects.filter(department=org.kvr_i),
+        order=ORDER,
+        cursor=None,
+        limit=10,
+        load=lambda rows: rows.select_related("department"),
+    )
+    assert [e.pk for e in page.items] == [inside.pk]
+    assert page.next_cursor is None
+
+
 def test_datetime_values_round_trip():
     when = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
     assert decode_cursor(encode_cursor([when, 5]), 2) == [when, 5]
