@@ -84,17 +84,12 @@ class SearchBackend(ABC):
         """Index everything from the database; searches keep answering meanwhile."""
         total = 0
         self.begin_rebuild()
-        for kind, model in documents.MODELS.items():
-            ids = model._default_manager.order_by("pk").values_list("pk", flat=True)
+        for kind in documents.MODELS:
             last = 0
-            while True:
-                batch = list(ids.filter(pk__gt=last)[:batch_size])
-                if not batch:
-                    break
-                docs = documents.load(kind, batch)
+            while docs := documents.load_after(kind, last, batch_size):
                 self.index(docs)
                 total += len(docs)
-                last = batch[-1]
+                last = docs[-1].object_id
                 if progress:
                     progress(kind, total)
         self.finish_rebuild()

@@ -73,12 +73,26 @@ def _tags(model: type, ids: list[int]) -> dict[int, list[str]]:
     return names
 
 
-def people(ids: list[int]) -> Iterator[Document]:
-    employees = list(Employee.objects.filter(pk__in=ids, is_active=True))
+def _narrow(rows: QuerySet, ids: list[int] | None, after: int, limit: int | None) -> QuerySet:
+    """`rows` with these ids, or (ids None) the next `limit` after `after` in id order: a
+    rebuild reads by id range, which costs half of reading by a list of 2,000 ids."""
+    if ids is not None:
+        return rows.filter(pk__in=ids)
+    rows = rows.filter(pk__gt=after).order_by("pk")
+    return rows[:limit] if limit else rows
+
+
+def people(
+    ids: list[int] | None = None, *, after: int = 0, limit: int | None = None
+) -> Iterator[Document]:
+    employees = list(_narrow(Employee.objects.filter(is_active=True), ids, after, limit))
     departments = _department_text(e.department_id for e in employees)
     skills = _tags(Employee, [e.pk for e in employees])
     for e in employees:
-        names = " ".join(dict.fromkeys(f"{e.display_name} {e.first_name} {e.last_name}".split()))
+        # Sound-alike matching is for family names (Meier/Maier): first names are short and
+        # their keys collide with many surnames ("Marie" sounds like "Meier" to Kölner
+        # Phonetik), so they match only as written.
+        surname = e.last_name or (e.display_name.split() or [""])[-1]
         body = "\n".join(
             part
             for part in (
@@ -97,12 +111,14 @@ def people(ids: list[int]) -> Iterator[Document]:
             body=body,
             created_at=e.date_joined,
             department_id=e.department_id,
-            names=names or e.username,
+            names=surname,
         )
 
 
-def communities(ids: list[int]) -> Iterator[Document]:
-    rows = list(Community.objects.filter(pk__in=ids))
+def communities(
+    ids: list[int] | None = None, *, after: int = 0, limit: int | None = None
+) -> Iterator[Document]:
+    rows = list(_narrow(Community.objects.all(), ids, after, limit))
     departments = _department_text(c.department_id for c in rows)
     tags = _tags(Community, [c.pk for c in rows])
     for c in rows:
@@ -126,10 +142,13 @@ def communities(ids: list[int]) -> Iterator[Document]:
         )
 
 
-def posts(ids: list[int]) -> Iterator[Document]:
-    rows: QuerySet = Post.objects.filter(pk__in=ids, deleted_at__isnull=True).values_list(
+def posts(
+    ids: list[int] | None = None, *, after: int = 0, limit: int | None = None
+) -> Iterator[Document]:
+    rows: QuerySet = Post.objects.filter(deleted_at__isnull=True).values_list(
         "pk", "body", "created_at", "community_id", "author_id", "author__department_id"
     )
+    rows = _narrow(rows, ids, after, limit)
     for pk, body, created_at, community_id, author_id, department_id in rows:
         yield Document(
             kind="post",
@@ -144,9 +163,11 @@ def posts(ids: list[int]) -> Iterator[Document]:
         )
 
 
-def comments(ids: list[int]) -> Iterator[Document]:
+def comments(
+    ids: list[int] | None = None, *, after: int = 0, limit: int | None = None
+) -> Iterator[Document]:
     rows: QuerySet = Comment.objects.filter(
-        pk__in=ids, deleted_at__isnull=True, post__deleted_at__isnull=True
+        deleted_at__isnull=True, post__deleted_at__isnull=True
     ).values_list(
         "pk",
         "body",
@@ -156,6 +177,7 @@ def comments(ids: list[int]) -> Iterator[Document]:
         "author__department_id",
         "post_id",
     )
+    rows = _narrow(rows, ids, after, limit)
     for pk, body, created_at, community_id, author_id, department_id, post_id in rows:
         yield Document(
             kind="comment",
@@ -182,3 +204,9 @@ MODELS: dict[str, type[models.Model]] = {
 def load(kind: str, ids: list[int]) -> list[Document]:
     """The documents of these objects; objects that must not be found are left out."""
     return list(LOADERS[kind](ids))
+
+
+def load_after(kind: str, after: int, limit: int) -> list[Document]:
+    """The documents of the next `limit` objects of this kind that may be found, with ids
+    above `after`, in id order (a rebuild's batches)."""
+    return list(LOADERS[kind](after=after, limit=limit))

@@ -284,3 +284,14 @@ def test_community_rename_and_profile_edits_are_indexed(world):
     indexing.drain()
     assert ("community", kita.pk) in keys(find(world["viewer"], "Kindertagesstätte"))
     assert ("person", maier.pk) in keys(find(world["viewer"], "Fischerprüfung"))
+
+
+def test_first_names_do_not_sound_like_family_names(world, org):
+    marie = EmployeeFactory(
+        username="eva-marie.dippel", first_name="Eva-Marie", last_name="Dippel", department=org.rbs
+    )
+    indexing.drain()
+    found = keys(find(world["viewer"], "Meier", kinds=("person",)))
+    assert ("person", marie.pk) not in found  # "Marie" and "Meier" share a Kölner key
+    assert ("person", world["maier"].pk) in found
+    assert ("person", marie.pk) in keys(find(world["viewer"], "Marie", kinds=("person",)))
