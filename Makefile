@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PROCESSES ?= 2
+CLUSTER_PORT ?= 8001
 
-.PHONY: run test lint venv clean
+.PHONY: run cluster test lint venv clean
 
 venv: $(VENV)/.installed
 
@@ -17,10 +19,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# One server process (daphne) with the background tasks (the relay) on its event loop.
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) wilma.asgi:application
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+# A local production-like layout: PROCESSES servers from CLUSTER_PORT on, plus the relay,
+# sharing Redis and PostgreSQL (set REDIS_URL and DATABASE_URL, e.g. in .env).
+cluster: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py cluster --processes $(PROCESSES) --host $(HOST) --port $(CLUSTER_PORT)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from announcements import events
 from announcements.models import Announcement, AnnouncementAck, DepartmentEditor
 from announcements.permissions import (
     can_manage_announcement,
@@ -19,6 +20,7 @@ from announcements.permissions import (
 )
 from feed.markdown import render_markdown
 from people.models import Department, Employee
+from realtime.events import notify_user_access_changed
 from wilma.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 TITLE_MAX_LENGTH = Announcement._meta.get_field("title").max_length or 200
@@ -58,6 +60,9 @@ def remove_editor(*, admin: Employee, department: Department, employee: Employee
     deleted, _details = DepartmentEditor.objects.filter(
         department=department, employee=employee
     ).delete()
+    if deleted:
+        # They may no longer read the announcement streams of the units they edited.
+        notify_user_access_changed(employee.pk)
     return bool(deleted)
 
 
@@ -128,7 +133,7 @@ def publish_announcement(
     if not can_publish_to(author, department):
         raise _forbidden_target(department)
     body = clean_body(body)
-    return Announcement.objects.create(
+    announcement = Announcement.objects.create(
         author=author,
         department=department,
         title=clean_title(title),
@@ -137,6 +142,8 @@ def publish_announcement(
         expires_at=clean_expiry(expires_at),
         requires_ack=requires_ack,
     )
+    events.announcement_published(announcement)
+    return announcement
 
 
 EDITABLE_FIELDS = frozenset({"title", "body", "expires_at", "requires_ack"})
@@ -170,6 +177,7 @@ def edit_announcement(
     if changes:
         locked.edited_at = timezone.now()
         locked.save()
+        events.announcement_edited(locked)
     return locked
 
 
@@ -178,9 +186,12 @@ def withdraw_announcement(*, actor: Employee, announcement: Announcement) -> Non
     Idempotent; acknowledgements are kept for the record."""
     if not can_manage_announcement(actor, announcement):
         raise _forbidden_target(announcement.department)
-    Announcement.objects.filter(pk=announcement.pk, deleted_at__isnull=True).update(
-        deleted_at=timezone.now()
-    )
+    with transaction.atomic():
+        withdrawn = Announcement.objects.filter(pk=announcement.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now()
+        )
+        if withdrawn:
+            events.announcement_withdrawn(announcement)
 
 
 def acknowledge(*, employee: Employee, announcement: Announcement) -> AnnouncementAck:

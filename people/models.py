@@ -94,6 +94,13 @@ class Employee(AbstractUser):
         max_length=16, choices=ContactVisibility.choices, default=ContactVisibility.EVERYONE
     )
     skills = TaggableManager(verbose_name=_("Kenntnisse"), blank=True)
+    # Opt-in (staff councils care): typing indicators and presence are shared, and shown,
+    # only for employees who switched this on (docs/realtime.md).
+    share_presence = models.BooleanField(
+        _("Tipp- und Anwesenheitsanzeige teilen"),
+        default=False,
+        help_text=_("Andere sehen, wann Sie schreiben und mitlesen, und Sie sehen es bei ihnen."),
+    )
 
     class Meta:
         verbose_name = _("Beschäftigte*r")

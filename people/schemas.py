@@ -47,6 +47,9 @@ class ProfileIn(Schema):
     phone_visibility: ContactVisibility | None = None
     mobile_visibility: ContactVisibility | None = None
     location_visibility: ContactVisibility | None = None
+    share_presence: bool | None = Field(
+        None, description="Share and see typing indicators and presence (docs/realtime.md)"
+    )
     skills: list[StorableText] | None = Field(None, max_length=200)
     languages: list[StorableText] | None = Field(None, max_length=200)
     deputy_ids: list[Id] | None = Field(None, max_length=100)
@@ -143,6 +146,7 @@ class MyProfileOut(ProfileOut):
     phone_visibility: ContactVisibility
     mobile_visibility: ContactVisibility
     location_visibility: ContactVisibility
+    share_presence: bool
     is_admin: bool
 
     @staticmethod

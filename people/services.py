@@ -16,7 +16,11 @@ from django.utils.translation import gettext as _
 from people.auth import mint_token, token_digest
 from people.images import process_avatar
 from people.models import ApiToken, Department, Employee, Follow
-from realtime.events import close_user_connections, notify_user_access_changed
+from realtime.events import (
+    close_user_connections,
+    notify_org_changed,
+    notify_user_access_changed,
+)
 from wilma.errors import Conflict, InvalidInput, NotFound
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -142,6 +146,8 @@ def move_department(*, department: Department, parent: Department | None) -> Dep
         Department.objects.move(
             department, Department.objects.get_first_root_node(), "sorted-sibling"
         )
+    # Whole subtrees may now be outside restricted communities and unit announcements.
+    notify_org_changed()
     return Department.objects.get(pk=department.pk)
 
 
@@ -307,6 +313,7 @@ SELF_EDITABLE_FIELDS = (
     "phone_visibility",
     "mobile_visibility",
     "location_visibility",
+    "share_presence",
 )
 
 

@@ -10,26 +10,30 @@ commit. Nothing outside `realtime/` calls the channel layer.
   channel layer is down, `manage.py realtime_relay` sends it later.
 - `notify_*` tell open connections, after commit, to re-check what they may still read, or to
   close (a deactivated employee).
+- `recording_paused()` turns recording off for bulk jobs that must not leave a log behind
+  (the demo seed: thousands of events stamped "now" would be replayed to the first clients).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from realtime.layer import send_to_group_sync
 from realtime.models import Event, StreamCounter
 from realtime.streams import (
     community_control_group,
+    org_control_group,
     parse_stream,
     stream_group,
     user_control_group,
@@ -56,6 +60,19 @@ def frame(stream: str, seq: int, type: str, payload: str) -> str:
 
 
 # --- Recording ------------------------------------------------------------------------------
+
+_paused: ContextVar[bool] = ContextVar("realtime_recording_paused", default=False)
+
+
+@contextlib.contextmanager
+def recording_paused() -> Iterator[None]:
+    """Within the block, `record_event` stores and sends nothing and `notify_*` tell nobody:
+    for bulk jobs whose changes no client can be waiting for (building the demo)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 def _check_deferred_constraints() -> None:
@@ -100,6 +117,8 @@ def record_event(
     assert transaction.get_connection().in_atomic_block, "record_event needs a transaction"
     if parse_stream(stream) is None:
         raise ValueError(f"not a stream: {stream!r}")
+    if _paused.get():
+        return Event(stream=stream, seq=0, type=type, payload="{}", subject=subject)
     payload = data if isinstance(data, str) else dumps(data)
     counter = _locked_counter(stream)
     counter.last_seq += 1
@@ -120,6 +139,8 @@ def redact_events(kind: str, pk: int) -> int:
     """Replace the payloads of earlier events about a deleted post or comment with
     `{"id": <pk>, "redacted": true}`, so a later replay no longer hands out its text. Call
     inside the deleting transaction, before recording the deletion event."""
+    if _paused.get():
+        return 0
     redacted = dumps({"id": int(pk), "redacted": True})
     return Event.objects.filter(subject=subject(kind, pk)).update(payload=redacted)
 
@@ -138,44 +159,51 @@ def event_message(event: Event, *, recheck: bool = False) -> dict[str, Any]:
 
 
 def _group_send(group: str, message: dict[str, Any]) -> bool:
-    layer = get_channel_layer()
-    if layer is None:
-        return False
+    """Send to a group; False (logged once per outage, never raised) if the layer is down."""
+    return send_to_group_sync(group, message)
+
+
+def mark_published(event_ids: list[int]) -> None:
+    """Mark sent events, so the relay leaves them alone. A failure only means the relay
+    sends them again later (clients drop duplicates by seq)."""
+    if not event_ids:
+        return
     try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception:  # the channel layer (Redis) may be down: the relay sends it later
-        logger.warning("realtime: could not send to %s", group, exc_info=True)
-        return False
-    return True
+        Event.objects.filter(pk__in=event_ids).update(published_at=timezone.now())
+    except Exception as error:  # noqa: BLE001 - the database went away after commit
+        logger.warning("realtime: could not mark %d event(s) published: %s", len(event_ids), error)
 
 
 def publish(events: Iterable[Event], *, recheck: bool = False) -> int:
     """Send committed events to their streams' groups and mark them published; events that
-    could not be sent stay unpublished for the relay. Returns how many were sent."""
+    could not be sent stay unpublished for the relay. Never raises (it runs after commit:
+    the write has succeeded whatever happens here). Returns how many were sent."""
     sent = []
     for event in events:
         if _group_send(stream_group(event.stream), event_message(event, recheck=recheck)):
             sent.append(event.pk)
-    if sent:
-        try:
-            Event.objects.filter(pk__in=sent).update(published_at=timezone.now())
-        except Exception:  # the database went away after commit: the relay will re-send
-            logger.warning("realtime: could not mark events published", exc_info=True)
+    mark_published(sent)
     return len(sent)
+
+
+def unpublished_events(*, older_than: timedelta, batch: int = 500) -> list[Event]:
+    """Events committed more than `older_than` ago and still not published, oldest stream
+    order first: what the relay sends."""
+    cutoff = timezone.now() - older_than
+    return list(
+        Event.objects.filter(published_at__isnull=True, created_at__lt=cutoff).order_by(
+            "stream", "seq"
+        )[:batch]
+    )
 
 
 def relay_unpublished(*, older_than: timedelta, batch: int = 500) -> int:
     """Send events committed more than `older_than` ago and still not published (the process
     died between commit and send, or the channel layer was down). Duplicates are harmless:
     clients drop events by seq. Returns how many were sent."""
-    cutoff = timezone.now() - older_than
     total = 0
     while True:
-        pending = list(
-            Event.objects.filter(published_at__isnull=True, created_at__lt=cutoff).order_by(
-                "stream", "seq"
-            )[:batch]
-        )
+        pending = unpublished_events(older_than=older_than, batch=batch)
         if not pending:
             return total
         sent = publish(pending)
@@ -200,6 +228,8 @@ def prune_events(*, older_than: timedelta, batch: int = 5000) -> int:
 
 
 def _after_commit(group: str, message: dict[str, Any]) -> None:
+    if _paused.get():
+        return
     transaction.on_commit(lambda: _group_send(group, message), robust=True)
 
 
@@ -216,6 +246,13 @@ def notify_community_access_changed(community_id: int) -> None:
         community_control_group(community_id),
         {"type": RECHECK_MESSAGE, "community_id": int(community_id)},
     )
+
+
+def notify_org_changed() -> None:
+    """After commit, every connection re-checks its subscriptions that depend on the
+    organisation tree (a department moved: restricted communities and unit announcements may
+    now be closed to whole subtrees). One broadcast, not one message per employee."""
+    _after_commit(org_control_group(), {"type": RECHECK_MESSAGE, "org": True})
 
 
 def notify_stream_access_changed(stream: str) -> None:
@@ -254,6 +291,14 @@ def stream_state(stream: str, after_seq: int | None) -> StreamState:
         .first()
     )
     return StreamState(last_seq, gap=first != after_seq + 1)
+
+
+def stream_seqs(streams: list[str]) -> dict[str, int]:
+    """The last committed seq of each stream (0 for a stream without events): one query."""
+    if not streams:
+        return {}
+    found = dict(StreamCounter.objects.filter(name__in=streams).values_list("name", "last_seq"))
+    return {stream: int(found.get(stream, 0)) for stream in streams}
 
 
 def replay_frames(stream: str, after_seq: int, upto_seq: int, limit: int) -> list[tuple[int, str]]:

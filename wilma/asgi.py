@@ -1,5 +1,10 @@
-"""ASGI entry point for daphne: HTTP goes to Django, websockets through the handshake checks
-(origin, authentication) to the realtime routing."""
+"""ASGI entry point: HTTP goes to Django, websockets through the handshake checks (origin,
+authentication) to the realtime routing.
+
+Run it with `manage.py serve` (daphne plus the background tasks; daphne 4.2.3 sends no
+lifespan events, so the command starts them). Servers that implement the ASGI lifespan
+protocol (uvicorn, hypercorn) start the same background tasks through `lifespan`.
+"""
 
 import os
 
@@ -10,6 +15,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from realtime.background import lifespan  # noqa: E402
 from realtime.handshake import websocket_stack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -17,5 +23,6 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
+        "lifespan": lifespan,
     }
 )

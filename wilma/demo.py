@@ -50,6 +50,7 @@ from people import services as people_services
 from people.models import Department, Employee, Follow
 from polls import services as polls_services
 from polls.models import Poll, PollVote
+from realtime.events import recording_paused
 
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "wilma-demo"
@@ -1637,8 +1638,11 @@ def build_demo(*, seed: int = DEFAULT_SEED) -> DemoSummary:
     """Fill an empty database with the demo organisation, all through the services.
 
     Runs in one transaction: either the whole organisation exists afterwards or nothing does.
+    Records no realtime events: a fresh demo starts with an empty event log (thousands of
+    events stamped "now" would only be replayed to the first clients).
     """
-    return _DemoBuilder(seed).build()
+    with recording_paused():
+        return _DemoBuilder(seed).build()
 
 
 @dataclass

@@ -7,6 +7,7 @@ Every variable is listed, with a comment, in ``.env.example``.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -140,10 +141,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache ------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # The PubSub layer, chosen by measurement (bench/channel_layers.py, docs/realtime.md):
+    # 1.5-1.8x the latency of raw Redis pub/sub and no loss, where the core RedisChannelLayer
+    # took 5-9x and silently dropped messages over its per-channel capacity. Capacity, expiry
+    # and group_expiry do not apply to it (groups live in each process). Timeouts turn a
+    # Redis that hangs into errors the realtime app handles (sockets close with 4503).
+    # Pub/sub channels are global to a Redis server (database numbers do not separate them):
+    # the prefix carries the database number, so installations or test runs on different
+    # databases of one Redis do not hear each other.
+    _redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "prefix": f"wilma.db{_redis_db}.",
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": 2,
+                        "socket_timeout": 5,
+                        "socket_keepalive": True,
+                    }
+                ],
+            },
         }
     }
     CACHES = {
@@ -269,6 +289,31 @@ WILMA = {
     # Hours the realtime event log keeps events for replay (`manage.py realtime_prune`
     # deletes older ones; a client further behind is told to resync).
     "EVENT_RETENTION_HOURS": env.int("WILMA_EVENT_RETENTION_HOURS", default=72),
+    # Longest replay a subscribe (or a gap fill) streams; further behind answers
+    # `resync_required` (reload through REST) instead of thousands of events.
+    "WEBSOCKET_MAX_REPLAY": env.int("WILMA_WEBSOCKET_MAX_REPLAY", default=1000),
+    # Seconds between `heartbeat` messages (they also carry each stream's last seq and bring
+    # a lost last event of a quiet stream). Below the usual 60 s proxy idle timeouts.
+    "WEBSOCKET_HEARTBEAT_SECONDS": env.float("WILMA_WEBSOCKET_HEARTBEAT_SECONDS", default=30),
+    # Typing indicators: at most one per post and connection in this many seconds.
+    "WEBSOCKET_TYPING_INTERVAL_SECONDS": env.float(
+        "WILMA_WEBSOCKET_TYPING_INTERVAL_SECONDS", default=3
+    ),
+    # Redis outage: the `retry_after` hint sent before closing websockets with 4503, and how
+    # often each server process checks the channel layer while it holds websockets.
+    "WEBSOCKET_RETRY_AFTER_SECONDS": env.float("WILMA_WEBSOCKET_RETRY_AFTER_SECONDS", default=5),
+    "WEBSOCKET_LAYER_CHECK_SECONDS": env.float("WILMA_WEBSOCKET_LAYER_CHECK_SECONDS", default=1),
+    # The relay re-sends events left unpublished for RELAY_GRACE_SECONDS, every
+    # RELAY_INTERVAL_SECONDS (`manage.py realtime_relay`, or inside `manage.py serve`).
+    "RELAY_INTERVAL_SECONDS": env.float("WILMA_RELAY_INTERVAL_SECONDS", default=2),
+    "RELAY_GRACE_SECONDS": env.float("WILMA_RELAY_GRACE_SECONDS", default=5),
+    # Coroutines `async def run(stop: asyncio.Event)` that `manage.py serve` runs on the
+    # server's event loop (dotted paths). The embedded in-memory channel layer reaches only
+    # its own process, so there the relay must run inside the server; with Redis it runs as
+    # a process of its own (`manage.py realtime_relay`, docs/deployment.md).
+    "BACKGROUND_TASKS": env.list(
+        "WILMA_BACKGROUND_TASKS", default=[] if REDIS_URL else ["realtime.relay.run"]
+    ),
     # Posts and comments: longest body in characters, reactions offered (the fixed set, in
     # display order), hashtags and distinct @mentions per body.
     "POST_MAX_LENGTH": env.int("WILMA_POST_MAX_LENGTH", default=20_000),

@@ -39,7 +39,12 @@ async def test_token_authenticated_connection_is_greeted_and_answers_ping(employ
     connected, _ = await ws.connect()
     assert connected
     hello = await ws.receive_json_from()
-    assert hello == {"type": "hello", "protocol": PROTOCOL_VERSION, "user": employee.pk}
+    assert hello == {
+        "type": "hello",
+        "protocol": PROTOCOL_VERSION,
+        "user": employee.pk,
+        "heartbeat": settings.WILMA["WEBSOCKET_HEARTBEAT_SECONDS"],
+    }
     await ws.send_json_to({"type": "ping", "id": 7})
     assert await ws.receive_json_from() == {"type": "pong", "id": 7}
     await ws.disconnect()
