@@ -682,6 +682,7 @@ class Generator:
             "phone_visibility",
             "mobile_visibility",
             "location_visibility",
+            "share_presence",
             "department_id",
         ]
         titles = ("Sachbearbeitung", "Teamleitung", "Referent*in", "Abteilungsleitung", "Azubi")
@@ -695,7 +696,7 @@ class Generator:
                     f"{i}\t!bench\tf\t{username}\t{first}\t{last}\t{username}@muenchen.de\tf\tt\t"
                     f"{joined}\tP{i:08d}\t\t{rng.choice(titles)}\tRathaus\t{rng.randrange(1, 500)}"
                     f"\t089 233-{rng.randrange(10000, 99999)}\t\t\t[]\t\teveryone\teveryone"
-                    f"\tdepartment\teveryone\t{rng.choice(self.leaf_departments)}\n"
+                    f"\tdepartment\teveryone\tf\t{rng.choice(self.leaf_departments)}\n"
                 )
 
         return _copy(cur, "people_employee", cols, lines())

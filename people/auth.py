@@ -5,14 +5,19 @@ and the failed-login throttle."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
+from redis.exceptions import RedisError
 
 from people.models import ApiToken, Employee
 
@@ -81,6 +86,11 @@ API_AUTH = [BearerTokenAuth(), ActiveSessionAuth()]
 
 # --- Failed-login throttle ----------------------------------------------------------------
 
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+# Counts failures while the shared cache is down (see _fallback_on_outage).
+_local_cache = LocMemCache("wilma-login-throttle", {})
+
 
 def client_address(request: HttpRequest) -> str:
     """The client's address. Behind the reverse proxy, REMOTE_ADDR is set by it (see docs)."""
@@ -97,24 +107,48 @@ def _throttle_keys(username: str, address: str) -> list[tuple[str, int]]:
     ]
 
 
+def _fallback_on_outage(operation: Callable[..., T], *args: Any) -> T:
+    """Run `operation` on the shared cache (Redis); while that is unreachable, on a cache of
+    this process: logins keep working during a Redis outage and are still throttled, per
+    process instead of across all of them."""
+    try:
+        return operation(cache, *args)
+    except RedisError as error:
+        logger.warning("login throttle: shared cache unavailable (%s); counting per process", error)
+        return operation(_local_cache, *args)
+
+
+def _failures(store: BaseCache, key: str) -> int:
+    return int(store.get(key, 0))
+
+
+def _forget(store: BaseCache, key: str) -> None:
+    store.delete(key)
+
+
 def login_retry_after(username: str, address: str) -> int | None:
     """Seconds to wait if this account or address has failed too often, else None."""
     for key, limit in _throttle_keys(username, address):
-        if int(cache.get(key, 0)) >= limit:
+        if _fallback_on_outage(_failures, key) >= limit:
             return int(settings.WILMA["LOGIN_FAILURE_WINDOW_SECONDS"])
     return None
 
 
 def record_login_failure(username: str, address: str) -> None:
     window = int(settings.WILMA["LOGIN_FAILURE_WINDOW_SECONDS"])
-    for key, _limit in _throttle_keys(username, address):
-        if cache.add(key, 1, timeout=window):
-            continue
+
+    def count(store: BaseCache, key: str) -> None:
+        if store.add(key, 1, timeout=window):
+            return
         try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=window)
+            store.incr(key)
+        except ValueError:  # expired between add and incr
+            store.set(key, 1, timeout=window)
+
+    for key, _limit in _throttle_keys(username, address):
+        _fallback_on_outage(count, key)
 
 
 def clear_login_failures(username: str, address: str) -> None:
-    cache.delete(_throttle_keys(username, address)[0][0])
+    key = _throttle_keys(username, address)[0][0]
+    _fallback_on_outage(_forget, key)

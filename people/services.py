@@ -16,11 +16,7 @@ from django.utils.translation import gettext as _
 from people.auth import mint_token, token_digest
 from people.images import process_avatar
 from people.models import ApiToken, Department, Employee, Follow
-from realtime.events import (
-    close_user_connections,
-    notify_org_changed,
-    notify_user_access_changed,
-)
+from realtime.events import close_user_connections, notify_user_access_changed
 from wilma.errors import Conflict, InvalidInput, NotFound
 
 # --- API tokens ------------------------------------------------------------------------------
@@ -146,9 +142,13 @@ def move_department(*, department: Department, parent: Department | None) -> Dep
         Department.objects.move(
             department, Department.objects.get_first_root_node(), "sorted-sibling"
         )
-    # Whole subtrees may now be outside restricted communities and unit announcements.
-    notify_org_changed()
-    return Department.objects.get(pk=department.pk)
+    # treebeard moves with UPDATEs of the subtree's paths, which send no signals. Saving the
+    # moved unit does (as treebeard's own admin does after a move): websockets re-check access
+    # that depends on the tree (realtime.signals) and search re-indexes the subtree's people
+    # and communities (search.signals).
+    moved = Department.objects.get(pk=department.pk)
+    moved.save()
+    return moved
 
 
 def _resort(department: Department) -> None:

@@ -1,7 +1,7 @@
 """Background tasks that run inside the server process, on its event loop.
 
 `WILMA["BACKGROUND_TASKS"]` lists dotted paths of `async def run(stop: asyncio.Event) -> None`
-coroutines (the relay on the embedded default; the search index worker joins later). Each
+coroutines (on the embedded default: the relay and the search index worker). Each
 runs until `stop` is set; one that raises is logged and started again after a pause, so a bug
 or an outage in one task never takes the server down.
 

@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -114,11 +115,19 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             watch.unregister(self)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch first runs `close_old_connections` in the sync thread: a
+        thread hop for every event delivered, which made fan-out to a big room wait in one
+        queue (docs/benchmarks.md, realtime). Nothing here touches the database outside
+        `database_sync_to_async`, which closes old connections itself, so the hop is skipped.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
         async with self.lock:
             if self.state == "closed" and message.get("type") != "websocket.disconnect":
                 return  # closed by us: whatever is still queued is not delivered
             try:
-                await super().dispatch(message)
+                await handler(message)
             except LAYER_ERRORS as error:
                 await self._layer_failed(error)
 

@@ -1,4 +1,5 @@
-"""Access changes made to an employee row outside the services.
+"""Access changes made to an employee row outside the services, and changes of the
+organisation tree.
 
 The services tell open websockets themselves (`people.services.update_employee`,
 `set_employee_active`). The Django admin's change form, `createsuperuser` and the shell save
@@ -14,8 +15,8 @@ from typing import Any
 
 from django.db.models.signals import post_save, pre_save
 
-from people.models import Employee
-from realtime.events import close_user_connections, notify_user_access_changed
+from people.models import Department, Employee
+from realtime.events import close_user_connections, notify_org_changed, notify_user_access_changed
 
 ACCESS_FIELDS = ("is_active", "is_superuser", "department_id")
 _BEFORE = "_realtime_access_before"
@@ -50,7 +51,20 @@ def notify_access_change(
         notify_user_access_changed(instance.pk)
 
 
+def notify_org_change(
+    sender: Any, instance: Department, created: bool = False, **kwargs: Any
+) -> None:
+    """A unit was moved or changed (the service and treebeard's admin both save the unit after
+    a move): whole subtrees may now be outside restricted communities and unit announcements.
+    One broadcast; each connection re-checks only its tree-dependent streams."""
+    if not created:
+        notify_org_changed()
+
+
 def connect() -> None:
+    post_save.connect(
+        notify_org_change, sender=Department, dispatch_uid="realtime.notify_org_change"
+    )
     pre_save.connect(remember_access, sender=Employee, dispatch_uid="realtime.remember_access")
     post_save.connect(
         notify_access_change, sender=Employee, dispatch_uid="realtime.notify_access_change"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -41,13 +42,34 @@ def _index_lag() -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
+class _Probe:
+    """The channel this process probes the layer with, one per event loop and reused. On the
+    Redis Pub/Sub layer a channel stays subscribed (in Redis and in the process) until a
+    receive on it is cancelled, so a new channel per check would leak one subscription per
+    health check; a failed check drops the channel and the next one starts afresh."""
+
+    def __init__(self) -> None:
+        self.channel: str | None = None
+        self.lock = asyncio.Lock()
+
+
+_probes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Probe] = weakref.WeakKeyDictionary()
+
+
 async def _check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    channel = await layer.new_channel()
-    await layer.send(channel, {"type": "health.probe"})
-    message = await layer.receive(channel)
+    probe = _probes.setdefault(asyncio.get_running_loop(), _Probe())
+    async with probe.lock:
+        try:
+            if probe.channel is None:
+                probe.channel = await layer.new_channel("health.")
+            await layer.send(probe.channel, {"type": "health.probe"})
+            message = await layer.receive(probe.channel)
+        except BaseException:
+            probe.channel = None
+            raise
     if message.get("type") != "health.probe":
         raise RuntimeError("channel layer returned a different message")
 

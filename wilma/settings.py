@@ -171,6 +171,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("WILMA_CACHE_PREFIX", default="wilma"),
+            # A Redis that hangs fails fast; the login throttle then counts per process.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -309,10 +311,13 @@ WILMA = {
     "RELAY_GRACE_SECONDS": env.float("WILMA_RELAY_GRACE_SECONDS", default=5),
     # Coroutines `async def run(stop: asyncio.Event)` that `manage.py serve` runs on the
     # server's event loop (dotted paths). The embedded in-memory channel layer reaches only
-    # its own process, so there the relay must run inside the server; with Redis it runs as
-    # a process of its own (`manage.py realtime_relay`, docs/deployment.md).
+    # its own process, so there the relay must run inside the server, and the search index
+    # worker runs beside it (one command, `make run`, serves everything). With Redis (the
+    # production layout) both are processes of their own (`manage.py realtime_relay`,
+    # `manage.py search_worker`, docs/deployment.md).
     "BACKGROUND_TASKS": env.list(
-        "WILMA_BACKGROUND_TASKS", default=[] if REDIS_URL else ["realtime.relay.run"]
+        "WILMA_BACKGROUND_TASKS",
+        default=[] if REDIS_URL else ["realtime.relay.run", "search.indexing.run"],
     ),
     # Posts and comments: longest body in characters, reactions offered (the fixed set, in
     # display order), hashtags and distinct @mentions per body.

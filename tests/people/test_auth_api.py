@@ -6,9 +6,12 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from people import auth as people_auth
 from people import services
 from people.auth import token_digest
 from people.models import ApiToken
@@ -134,6 +137,29 @@ def test_successful_login_resets_the_failure_count(browser, employee, settings):
     for _ in range(limit - 1):
         assert browser.login(employee.username, "falsch").status_code == 401
     assert browser.login(employee.username).status_code == 200
+
+
+class _UnreachableCache:
+    """The shared cache while Redis is down: every call fails as django's RedisCache does."""
+
+    def __getattr__(self, name: str):
+        def fail(*args, **kwargs):
+            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+        return fail
+
+
+def test_login_works_and_is_still_throttled_while_redis_is_down(
+    browser, employee, settings, monkeypatch, caplog
+):
+    monkeypatch.setattr(people_auth, "cache", _UnreachableCache())
+    monkeypatch.setattr(people_auth, "_local_cache", LocMemCache("test-throttle", {}))
+    assert browser.login(employee.username).status_code == 200
+    assert browser.send("post", "/auth/logout").status_code == 204
+    for _ in range(settings.WILMA["LOGIN_FAILURE_LIMIT"]):
+        assert browser.login(employee.username, "falsch").status_code == 401
+    assert error(browser.login(employee.username), 429)["code"] == "rate_limited"
+    assert "shared cache unavailable" in caplog.text
 
 
 def test_inactive_employee_cannot_log_in(browser, employee):

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
+from django.test import Client
 
 from announcements import services as announcement_services
 from communities.models import Visibility
@@ -151,6 +152,28 @@ async def test_a_department_moved_out_of_a_subtree_revokes_restricted_streams(wo
     assert await bystander.receive_nothing(timeout=0.3)
     for client in (ws, bystander):
         await client.disconnect()
+
+
+async def test_a_department_moved_in_the_django_admin_revokes_as_well(world, org, admin_user):
+    restricted = await database_sync_to_async(CommunityFactory)(
+        slug="kvr-i-admin", department=org.kvr_i, visibility=Visibility.PUBLIC
+    )
+    stream = community_stream(restricted.pk)
+    ws = await connect(world.outsider)  # KVR-I-1
+    assert (await subscribe(ws, stream))["type"] == "subscribed"
+
+    def drag_and_drop() -> int:  # treebeard's admin: the tree's drag and drop
+        client = Client()
+        client.force_login(admin_user)
+        response = client.post(
+            "/admin/people/department/move/",
+            {"node": org.kvr_i_1.pk, "target": org.rbs.pk, "relation": "child"},
+        )
+        return response.status_code
+
+    assert await database_sync_to_async(drag_and_drop)() == 200
+    assert revoked_streams(await events_until_quiet(ws)) == [stream]
+    await ws.disconnect()
 
 
 async def test_taking_away_the_site_admin_flag_revokes_what_only_admins_read(world, org):

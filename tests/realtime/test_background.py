@@ -94,12 +94,13 @@ def test_serve_refuses_a_background_task_it_cannot_import(settings):
         call_command("serve", "--port", "0")
 
 
-def test_the_relay_is_a_background_task_by_default_only_on_the_embedded_layer():
+def test_relay_and_search_worker_are_background_tasks_by_default_only_when_embedded():
     tasks = django_settings.WILMA["BACKGROUND_TASKS"]
     if django_settings.REDIS_URL:
-        assert "realtime.relay.run" not in tasks  # its own process (docs/deployment.md)
+        assert tasks == []  # processes of their own (docs/deployment.md)
     else:
-        assert tasks == ["realtime.relay.run"]
+        assert tasks == ["realtime.relay.run", "search.indexing.run"]
+    assert all(callable(task) for _path, task in background.load(tasks))
 
 
 @pytest.mark.skipif(bool(django_settings.REDIS_URL), reason="with Redis the command may run")

@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.db import connection, transaction
 from django.utils import timezone
 
 from feed import services as feed_services
+from people import services as people_services
+from realtime import background
 from search import indexing
 from search.backends import get_backend
 from search.models import IndexTask, SearchEntry
@@ -114,6 +117,56 @@ def test_worker_loop_survives_failures_and_stops(employee, monkeypatch, settings
 
     asyncio.run(main())
     assert len(calls) >= 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_servers_background_tasks_index_new_posts(settings):
+    """What `make run` does on the embedded default: the worker runs on the server's loop
+    (`WILMA["BACKGROUND_TASKS"]`, started by `manage.py serve`)."""
+    settings.WILMA = {
+        **settings.WILMA,
+        "BACKGROUND_TASKS": ["search.indexing.run"],
+        "SEARCH_WORKER_IDLE_SECONDS": 0.05,
+    }
+    author = EmployeeFactory()
+    post = feed_services.create_post(author=author, body="Glasfaserausbau im Westend")
+    assert IndexTask.objects.exists()
+
+    async def main():
+        runner = background.BackgroundTasks(background.load(background.configured_tasks()))
+        runner.start()
+        try:
+            for _ in range(200):
+                if not await sync_to_async(IndexTask.objects.exists)():
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await runner.stop()
+
+    asyncio.run(main())
+    hits = get_backend().search(SearchRequest(q="Glasfaserausbau"), author).hits
+    assert [(h.kind, h.object_id) for h in hits] == [("post", post.pk)]
+
+
+def test_a_moved_department_reindexes_its_people(org):
+    """People carry their departments' names with those above: a move changes them."""
+    person = EmployeeFactory(department=org.kvr_i_1, last_name="Brandhuber")
+    backend = get_backend()
+    indexing.drain(backend)
+
+    def found_with(*words: str) -> set[str]:
+        found = set()
+        for word in words:
+            request = SearchRequest(q=f"Brandhuber {word}", kinds=("person",))
+            if backend.search(request, person).hits:
+                found.add(word)
+        return found
+
+    above = ("Sicherheit", "Ordnung", "Bildung", "RBS")  # KVR-I, and RBS
+    assert found_with(*above) == {"Sicherheit", "Ordnung"}
+    people_services.move_department(department=org.kvr_i_1, parent=org.rbs)
+    indexing.drain(backend)
+    assert found_with(*above) == {"Bildung", "RBS"}
 
 
 def _index_state() -> list[tuple]:

@@ -57,3 +57,25 @@ def test_healthz_is_503_when_a_dependency_fails(client, monkeypatch):
     assert body["status"] == "unavailable"
     assert body["search"]["ok"] is False and "unreachable" in body["search"]["error"]
     assert body["database"]["ok"] and body["channel_layer"]["ok"]
+
+
+async def test_healthz_probes_the_channel_layer_through_one_reused_channel(monkeypatch):
+    """A new channel per check would leak a Redis subscription per health check."""
+    from channels.layers import get_channel_layer
+
+    from wilma import health
+
+    layer = get_channel_layer()
+    assert layer is not None
+    created: list[str] = []
+    new_channel = layer.new_channel
+
+    async def counting(prefix: str = "specific.") -> str:
+        name = await new_channel(prefix)
+        created.append(name)
+        return name
+
+    monkeypatch.setattr(layer, "new_channel", counting)
+    for _ in range(3):
+        await health._check_channel_layer()
+    assert len(created) == 1

@@ -1,6 +1,7 @@
 """`manage.py cluster`: a local production-like layout for trying out and testing: N server
-processes (`manage.py serve`) sharing Redis and the database, plus the relay as a process of
-its own. Prints each process's address; Ctrl-C (or SIGTERM) stops them all.
+processes (`manage.py serve`) sharing Redis and the database, plus the relay and the search
+index worker as processes of their own. Prints each process's address; Ctrl-C (or SIGTERM)
+stops them all.
 
 Kill one server process (its pid is printed) to watch its clients move to another; stop Redis
 to watch every websocket close with 4503 and come back. There is no proxy in front: clients
@@ -27,9 +28,9 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 class Command(BaseCommand):
     help = (
-        "Start N server processes and the relay against Redis (REDIS_URL) and the shared "
-        "database (DATABASE_URL, PostgreSQL recommended); print their addresses; stop them "
-        "all on Ctrl-C."
+        "Start N server processes, the relay and the search index worker against Redis "
+        "(REDIS_URL) and the shared database (DATABASE_URL, PostgreSQL recommended); print "
+        "their addresses; stop them all on Ctrl-C."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -39,6 +40,11 @@ class Command(BaseCommand):
             "--port", type=int, default=8001, help="First port (the others follow it)."
         )
         parser.add_argument("--no-relay", action="store_true", help="Do not start the relay.")
+        parser.add_argument(
+            "--no-search-worker",
+            action="store_true",
+            help="Do not start the search index worker.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDIS_URL:
@@ -61,6 +67,8 @@ class Command(BaseCommand):
                 children.append((name, self._spawn(name, command)))
             if not options["no_relay"]:
                 children.append(("relay", self._spawn("relay", ["realtime_relay"])))
+            if not options["no_search_worker"]:
+                children.append(("search", self._spawn("search", ["search_worker"])))
             for name, child in children:
                 self.stdout.write(f"cluster: {name} pid {child.pid}")
             self.stdout.write("cluster: running; Ctrl-C stops every process")

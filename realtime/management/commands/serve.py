@@ -1,5 +1,6 @@
 """`manage.py serve`: daphne with WILMA's ASGI application and the background tasks
-(`WILMA["BACKGROUND_TASKS"]`: the relay on the embedded default) on one event loop.
+(`WILMA["BACKGROUND_TASKS"]`: the relay and the search index worker on the embedded default)
+on one event loop.
 
 daphne 4.2.3 never sends ASGI lifespan events (its server creates applications only for HTTP
 and websocket connections), so start-up work cannot hang off `lifespan.startup`: this command
@@ -13,6 +14,7 @@ tasks finish their round, then daphne stops.
 from daphne.server import Server  # isort: skip
 
 import asyncio
+import gc
 import signal
 import sys
 from typing import Any
@@ -25,6 +27,10 @@ from twisted.internet import reactor
 
 from realtime import background, layer
 from realtime.protocol import CLOSE_UNAVAILABLE
+
+# Collections of the youngest generation after this many new container objects (CPython's
+# default: 700). See tune_garbage_collector.
+GC_THRESHOLDS = (50_000, 20, 100)
 
 # After closing the websockets, how long the close handshakes get before the server stops.
 CLOSE_GRACE_SECONDS = 0.5
@@ -85,6 +91,7 @@ class Command(BaseCommand):
 
         def start() -> None:
             runner.start()
+            tune_garbage_collector()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, lambda: loop.create_task(shutdown()))
             report_listening(tries=100)
@@ -110,3 +117,15 @@ class Command(BaseCommand):
         loop.call_soon(start)
         server.run()
         self.stdout.write("wilma serve: stopped")
+
+
+def tune_garbage_collector() -> None:
+    """Once the server has started: move what start-up created (Django, the URL conf, the
+    models; several hundred thousand objects) out of the collector's sight with `gc.freeze()`,
+    and collect the youngest generation less often. A websocket event allocates many short-
+    lived containers; with the defaults, full collections over the start-up heap paused the
+    loop often enough to dominate the fan-out p99 (docs/benchmarks.md, realtime). Cycles are
+    still collected, only in bigger batches."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
