@@ -58,9 +58,7 @@ import platform
 import random
 import re
 import resource
-import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -75,6 +73,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import feed_api
+from bench.feed_api import free_port
 from bench.feed_data import database_url
 from bench.realtime_load import (
     ClientSpec,
@@ -94,66 +94,9 @@ BIGROOM_RAW_FACTOR = 10.0  # big room p99 within this factor of the raw websocke
 IDLE_TARGET_KIB = 64
 SCENARIOS = ("baselines", "idle", "fanout", "bigroom", "storm")
 ASGI_APP = "wilma.asgi:application"
-EXPERIMENT_APP = "bench.realtime_bench:experiment_application"
-EXPERIMENTS = ("no-hop", "gc-freeze", "gc-log")
-
-
-def __getattr__(name: str) -> Any:
-    """``experiment_application`` (``--experiment``; measurements, never production): WILMA's
-    ASGI application in a daphne process changed by the experiments named in
-    ``WILMA_BENCH_EXPERIMENTS`` (comma-separated). Built on first access, so importing this
-    module stays cheap.
-
-    - ``no-hop``: Channels' dispatch no longer hops to the sync thread to run
-      ``close_old_connections`` before every handler (``aclose_old_connections``). Safe for a
-      measurement because every database access of the consumer goes through
-      ``database_sync_to_async``, which closes old connections itself, in the thread that
-      uses them.
-    - ``gc-freeze``: after start-up, move every object to the permanent generation
-      (``gc.freeze()``) and collect the young generations less often, so that a full
-      collection does not walk Django's and the consumers' long-lived objects.
-    - ``gc-log``: log every garbage collection that takes more than 20 ms (stderr, i.e. the
-      daphne log), to see whether collections are what stalls the process.
-    """
-    if name != "experiment_application":
-        raise AttributeError(name)
-    chosen = set(filter(None, os.environ.get("WILMA_BENCH_EXPERIMENTS", "").split(",")))
-    if "no-hop" in chosen:
-        import channels.consumer
-
-        async def no_hop() -> None:
-            return None
-
-        channels.consumer.aclose_old_connections = no_hop
-    from wilma.asgi import application
-
-    if "gc-log" in chosen:
-        import gc
-
-        started: dict[str, float] = {}
-
-        def log(phase: str, info: dict[str, int]) -> None:
-            if phase == "start":
-                started["t"] = time.perf_counter()
-                return
-            took = time.perf_counter() - started.get("t", time.perf_counter())
-            if took > 0.02:
-                print(
-                    f"gc {time.time():.3f} generation {info['generation']} took "
-                    f"{took * 1000:.0f} ms, collected {info['collected']}, "
-                    f"tracked {len(gc.get_objects())}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-
-        gc.callbacks.append(log)
-    if "gc-freeze" in chosen:
-        import gc
-
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50_000, 20, 100)
-    return application
+# How the servers run: `manage.py serve` (production: daphne plus serve's start-up tuning of
+# the garbage collector) or plain `daphne wilma.asgi:application` (without it, to measure it).
+SERVERS = ("serve", "daphne")
 
 
 # --- Measuring processes and the machine ----------------------------------------------------
@@ -246,50 +189,33 @@ def redis_pid(url: str) -> int | None:
 
 
 def server_env(url: str, redis_url: str, extra: Sequence[str] = ()) -> dict[str, str]:
-    """The servers' environment: production-like (``DJANGO_DEBUG=False``: no query log), the
-    database settings' own defaults (``wilma/settings.py``), plus ``KEY=VALUE`` from ``--env``."""
-    env = {
-        "DJANGO_SETTINGS_MODULE": "wilma.settings",
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "DJANGO_DEBUG": "False",
-        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "DJANGO_SECURE_SSL_REDIRECT": "False",
-        "DJANGO_SECURE_HSTS_SECONDS": "0",
-        "WILMA_LOG_LEVEL": "WARNING",
-    }
-    for item in extra:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"--env expects KEY=VALUE, got {item!r}")
-        env[key] = value
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """The feed benchmark's server environment (production-like) with this run's Redis."""
+    return feed_api.server_env(url, [f"REDIS_URL={redis_url}", *extra])
 
 
 class Daphne:
-    """One daphne process serving wilma.asgi on a free port of 127.0.0.1."""
+    """One server process serving wilma.asgi on a free port of 127.0.0.1: `manage.py serve`
+    (production) or plain daphne (`--server daphne`)."""
 
     def __init__(
-        self, env: dict[str, str], name: str, backlog: int | None = None, app: str = ASGI_APP
+        self, env: dict[str, str], name: str, backlog: int | None = None, server: str = "serve"
     ) -> None:
         self.name = name
         self.port = free_port()
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
             prefix=f"wilma-bench-daphne-{name}-", suffix=".log", delete=False
         )
-        if backlog:
+        if server == "serve":
+            command = ["manage.py", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            command += ["--no-background", *(["--backlog", str(backlog)] if backlog else [])]
+        elif backlog:
             bind = ["-e", f"tcp:port={self.port}:interface=127.0.0.1:backlog={backlog}"]
+            command = ["-m", "daphne", "-v", "0", *bind, ASGI_APP]
         else:
-            bind = ["-b", "127.0.0.1", "-p", str(self.port)]
+            command = ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(self.port)]
+            command += [ASGI_APP]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-v", "0", *bind, app],
+            [sys.executable, *command],
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=self.log,
@@ -822,7 +748,7 @@ class Run:
 
     @property
     def app(self) -> str:
-        return EXPERIMENT_APP if self.args.experiment else ASGI_APP
+        return str(self.args.server)
 
     def check(self, target: str, value: str, ok: bool) -> None:
         self.checks.append(Check(target, value, ok))
@@ -1531,7 +1457,8 @@ def machine_state(run: Run) -> None:
         f"{websockets.__version__}; PostgreSQL {pg}, Redis {redis_version} ({layer}); "
         f"ulimit -n {soft}/{hard}; realtime/*.py sha256 {digest.hexdigest()[:12]}; "
         f"{run.args.client_procs} load-generator process(es); frames of {run.frame_bytes} bytes; "
-        f"daphne app {run.app} {run.args.experiment or ''}; database {database}; "
+        f"servers: {'manage.py serve' if run.app == 'serve' else 'daphne ' + ASGI_APP}; "
+        f"database {database}; "
         f"extra server environment {run.args.env or 'none'}.",
         flush=True,
     )
@@ -1583,7 +1510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--post-threads", type=int, default=8)
     parser.add_argument("--settle", type=float, default=2.0, help="seconds after posting")
-    parser.add_argument("--backlog", type=int, help="daphne listen backlog (default: Twisted's 50)")
+    parser.add_argument("--backlog", type=int, help="listen backlog (default: Twisted's 50)")
     parser.add_argument(
         "--env",
         action="append",
@@ -1592,11 +1519,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="extra environment for the servers (e.g. DATABASE_POOL_MAX_SIZE=20)",
     )
     parser.add_argument(
-        "--experiment",
-        action="append",
-        default=[],
-        choices=EXPERIMENTS,
-        help="run daphne changed by an experiment (see experiment_application; repeatable)",
+        "--server",
+        default="serve",
+        choices=SERVERS,
+        help="serve: `manage.py serve` (production); daphne: plain `daphne wilma.asgi:"
+        "application`, without serve's garbage-collector tuning",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write the results to this file")
@@ -1624,8 +1551,6 @@ def run_all(args: argparse.Namespace, scenarios: list[str], redis_url: str) -> i
         raise SystemExit("REDIS_URL must point to Redis (redis://...) with --shared-redis.")
     url = database_url()
     env = server_env(url, redis_url, args.env)
-    if args.experiment:
-        env["WILMA_BENCH_EXPERIMENTS"] = ",".join(args.experiment)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django

@@ -260,7 +260,11 @@ def test_profile_feed_holds_only_profile_posts(feed_world):
     assert keys(feed_world, page.items) == {"profile"}
 
 
-def test_hashtag_feed_shows_only_readable_posts(feed_world):
+@pytest.mark.parametrize("bound", [3000, 2], ids=["literal-ids", "subquery"])
+def test_hashtag_feed_shows_only_readable_posts(feed_world, monkeypatch, bound):
+    """Tags with few posts go into the query as literal ids, common ones as a subquery: both
+    ways mean the same."""
+    monkeypatch.setattr(selectors, "MAX_LITERAL_TAGGED_POSTS", bound)
     author = feed_world.personas["author"]
     for key in ("public", "secret", "private", "restricted", "deleted"):
         feed_world.posts[key].hashtags.add("Stadtrad")

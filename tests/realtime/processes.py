@@ -169,7 +169,9 @@ class ManageProcess:
 
 class Server(ManageProcess):
     def __init__(self, name: str, env: dict[str, str]) -> None:
-        super().__init__(name, ["serve", "--port", "0", "--no-background"], env)
+        super().__init__(
+            name, ["serve", "--port", "0", "--backlog", "1024", "--no-background"], env
+        )
         self.port = 0
 
     def wait_ready(self) -> Server:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -137,7 +137,7 @@ def test_the_servers_background_tasks_index_new_posts(settings):
         runner.start()
         try:
             for _ in range(200):
-                if not await sync_to_async(IndexTask.objects.exists)():
+                if not await database_sync_to_async(IndexTask.objects.exists)():
                     break
                 await asyncio.sleep(0.05)
         finally:

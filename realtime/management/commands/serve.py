@@ -48,6 +48,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="Port (0: any free port).")
         parser.add_argument("--unix-socket", default=None, help="Also listen on this socket.")
         parser.add_argument(
+            "--backlog",
+            type=int,
+            default=None,
+            help="Listen backlog of the TCP socket (Twisted's default: 50). Raise it where "
+            "thousands of clients reconnect at once (a restart of another process).",
+        )
+        parser.add_argument(
             "--proxy-headers",
             action="store_true",
             help="Trust X-Forwarded-For/-Port/-Proto (only behind a proxy that sets them).",
@@ -75,6 +82,13 @@ class Command(BaseCommand):
         endpoints = build_endpoint_description_strings(
             host=options["host"], port=options["port"], unix_socket=options["unix_socket"]
         )
+        if options["backlog"]:
+            endpoints = [
+                f"{endpoint}:backlog={options['backlog']}"
+                if endpoint.startswith("tcp:")
+                else endpoint
+                for endpoint in endpoints
+            ]
         server = Server(
             application=get_default_application(),
             endpoints=endpoints,
