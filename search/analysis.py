@@ -608,6 +608,41 @@ def cologne_phonetics(word: str) -> str:
     return collapsed[0] + "".join(d for d in collapsed[1:] if d != "0")
 
 
+# Prefixes of the phonetic lexemes: keys are digits, so "nk0123" is never a real lexeme's twin.
+FAMILY_NAME_PREFIX = "nk"
+GIVEN_NAME_PREFIX = "nf"
+
+
+def person_name_lexemes(family_names: str, given_names: str) -> list[str]:
+    """The phonetic lexemes a person is indexed with. Family names match by sound alone
+    (Meier = Maier = Mayer). Given names match by sound and their last letter (Katarina =
+    Katharina, Sofie = Sophie): their bare keys are short and collide with family names
+    ("Marie" and "Meier" are both "67"), so a search for Meier would find every Marie."""
+    lexemes = [FAMILY_NAME_PREFIX + key for key in name_keys(family_names)]
+    lexemes += [GIVEN_NAME_PREFIX + key for key in given_name_keys(given_names)]
+    return list(dict.fromkeys(lexemes))
+
+
+def query_name_lexemes(word: str) -> list[str]:
+    """What a query word matches among the lexemes of `person_name_lexemes`: a family name
+    or a given name that sounds like it."""
+    return [FAMILY_NAME_PREFIX + key for key in name_keys(word)] + [
+        GIVEN_NAME_PREFIX + key for key in given_name_keys(word)
+    ]
+
+
+def given_name_keys(name: str) -> list[str]:
+    """`name_keys` with each word's last letter: "katharina" -> "4276a", "marie" -> "67e"."""
+    keys: list[str] = []
+    for word in _NAME_WORD.findall(fold(name)):
+        latin = "".join(c for c in word[:MAX_WORD] if "a" <= c <= "z")
+        for key in name_keys(word):
+            key = f"{key}{latin[-1]}" if latin else key
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
 def name_keys(name: str) -> list[str]:
     """One phonetic key per word of a person's name (Kölner Phonetik on the folded word):
     Meier, Maier, Mayer and Meyer share "67"; Müller, Mueller and Muller share "657". Words

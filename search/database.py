@@ -28,13 +28,13 @@ from taggit.models import Tag
 
 from feed.models import TaggedPost
 from people.models import Department, Employee
-from search.analysis import Analyzer, name_keys
+from search.analysis import Analyzer, person_name_lexemes
 from search.backends import SearchBackend
 from search.documents import Document
 from search.highlight import snippet
 from search.models import SearchEntry
 from search.permissions import live_entries, visible_places
-from search.query import NAME_KEY_PREFIX, ParsedQuery, SearchHit, SearchRequest, SearchResult
+from search.query import ParsedQuery, SearchHit, SearchRequest, SearchResult
 
 # A search takes this share of `WILMA["SEARCH_CANDIDATES"]` more matches than it ranks, as
 # spares for entries whose object is gone but not yet removed from the index.
@@ -123,8 +123,8 @@ class DatabaseSearchBackend(SearchBackend):
 
     def analyze(self, doc: Document) -> AnalyzedDocument:
         names: list[str] = []
-        if self.name_matching and doc.names:
-            names = [NAME_KEY_PREFIX + key for key in dict.fromkeys(name_keys(doc.names))]
+        if self.name_matching:
+            names = person_name_lexemes(doc.names, doc.given_names)
         title, title_parts = self.chunked.terms_and_parts(doc.title)
         body, body_parts = self.chunked.terms_and_parts(doc.body)
         return AnalyzedDocument(

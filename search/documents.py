@@ -32,7 +32,8 @@ class Document:
     author_id: int | None = None
     department_id: int | None = None
     post_id: int | None = None
-    names: str = ""  # a person's name words, for phonetic name matching
+    names: str = ""  # a person's family name, for phonetic name matching
+    given_names: str = ""  # a person's given names, matched by sound more strictly
 
     @property
     def key(self) -> tuple[str, int]:
@@ -89,10 +90,11 @@ def people(
     departments = _department_text(e.department_id for e in employees)
     skills = _tags(Employee, [e.pk for e in employees])
     for e in employees:
-        # Sound-alike matching is for family names (Meier/Maier): first names are short and
-        # their keys collide with many surnames ("Marie" sounds like "Meier" to Kölner
-        # Phonetik), so they match only as written.
-        surname = e.last_name or (e.display_name.split() or [""])[-1]
+        # Family and given names are matched by sound in different ways
+        # (`search.analysis.person_name_lexemes`).
+        words = e.display_name.split()
+        surname = e.last_name or (words[-1] if words else "")
+        given = e.first_name if e.last_name else " ".join(words[:-1])
         body = "\n".join(
             part
             for part in (
@@ -112,6 +114,7 @@ def people(
             created_at=e.date_joined,
             department_id=e.department_id,
             names=surname,
+            given_names=given,
         )
 
 

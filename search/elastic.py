@@ -49,12 +49,12 @@ from communities.permissions import readable_communities, visible_communities
 from feed.models import Comment, Post, TaggedPost
 from people.models import Department, Employee
 from people.permissions import is_site_admin
-from search.analysis import Analyzer, name_keys
+from search.analysis import Analyzer, person_name_lexemes
 from search.backends import SearchBackend
 from search.database import AnalyzedDocument, _facets
 from search.documents import Document
 from search.highlight import snippet
-from search.query import NAME_KEY_PREFIX, Match, ParsedQuery, SearchHit, SearchRequest, SearchResult
+from search.query import Match, ParsedQuery, SearchHit, SearchRequest, SearchResult
 
 # Boosts in the proportions of PostgreSQL's ts_rank_cd weights A-D (search.postgres).
 FIELD_BOOSTS: dict[str, float] = {
@@ -139,8 +139,8 @@ def doc_id(kind: str, object_id: int) -> str:
 def analyze(doc: Document, analyzer_: Analyzer, name_matching: bool) -> AnalyzedDocument:
     """The lexemes of a document, as `DatabaseSearchBackend.analyze` makes them."""
     names: list[str] = []
-    if name_matching and doc.names:
-        names = [NAME_KEY_PREFIX + key for key in dict.fromkeys(name_keys(doc.names))]
+    if name_matching:
+        names = person_name_lexemes(doc.names, doc.given_names)
     return AnalyzedDocument(
         doc=doc,
         title=analyzer_.terms(doc.title),

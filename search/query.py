@@ -10,8 +10,9 @@ Each word becomes a clause of alternatives, any of which may match:
 - all of its compound parts, if it is a compound (`Schulweg` also matches a document whose
   parts field holds `schul` and `weg`, e.g. `Schulwegkostenfreiheit`);
 - a department abbreviation's expansion and back (`KVR` <-> `Kreisverwaltungsreferat`);
-- with name matching, its phonetic name keys (`Meier` matches a person named `Maier`): these
-  lexemes are prefixed (`NAME_KEY_PREFIX`) and only people carry them.
+- with name matching, its phonetic name keys (`Meier` matches a person named `Maier`,
+  `Katarina` one named `Katharina`): prefixed lexemes that only people carry
+  (`search.analysis.person_name_lexemes`).
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ from typing import Literal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from search.analysis import ANALYZER, Analyzer, fold, name_keys
+from search.analysis import ANALYZER, Analyzer, fold, query_name_lexemes
 from wilma.errors import InvalidInput
 
 KINDS = ("person", "community", "post", "comment")
 SORTS = ("relevance", "date")
-NAME_KEY_PREFIX = "nk"  # phonetic keys are digits, so "nk0123" can never be a real lexeme's twin
 MIN_PREFIX = 2
 
 MatchKind = Literal["term", "prefix", "phrase", "all"]
@@ -207,7 +207,7 @@ def _word_options(
         if code:
             options.append(Match("term", (code,)))
     if name_matching:
-        options.extend(Match("term", (NAME_KEY_PREFIX + key,)) for key in name_keys(word))
+        options.extend(Match("term", (lexeme,)) for lexeme in query_name_lexemes(word))
     return tuple(dict.fromkeys(options))
 
 

@@ -18,6 +18,8 @@ from search.analysis import (
     fold,
     load_lexicon,
     name_keys,
+    person_name_lexemes,
+    query_name_lexemes,
     split_compound,
 )
 
@@ -480,3 +482,13 @@ def test_the_database_tokenizer_reads_each_lexeme_as_one_unchanged_token():
             )
             cursor.execute("SELECT term FROM temp.analysis_vocab ORDER BY term")
             assert sorted(row[0] for row in cursor.fetchall()) == lexemes
+
+
+def test_given_names_match_by_sound_and_last_letter():
+    katharina = person_name_lexemes("Huber", "Katharina")
+    assert set(query_name_lexemes("Katarina")) & set(katharina)  # a typo in the given name
+    assert set(query_name_lexemes("Hubert")) & set(katharina) == set()
+    marie = person_name_lexemes("Dippel", "Eva-Marie")
+    assert set(query_name_lexemes("Meier")) & set(marie) == set()  # "67" alone would match
+    assert set(query_name_lexemes("Marie")) & set(marie)
+    assert set(query_name_lexemes("Maier")) & set(person_name_lexemes("Meier", "Anna"))

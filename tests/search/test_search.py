@@ -295,3 +295,7 @@ def test_first_names_do_not_sound_like_family_names(world, org):
     assert ("person", marie.pk) not in found  # "Marie" and "Meier" share a Kölner key
     assert ("person", world["maier"].pk) in found
     assert ("person", marie.pk) in keys(find(world["viewer"], "Marie", kinds=("person",)))
+    # A typo in a given name still finds the person (sound and last letter agree).
+    katharina = EmployeeFactory(first_name="Katharina", last_name="Huber", department=org.rbs)
+    indexing.drain()
+    assert ("person", katharina.pk) in keys(find(world["viewer"], "Katarina Huber"))
