@@ -162,6 +162,18 @@ def server_env(url: str, extra: Sequence[str] = ()) -> dict[str, str]:
     return env
 
 
+def start_django(extra: Sequence[str]) -> dict[str, str]:
+    """The servers' environment (`server_env` for `DATABASE_URL`), applied to this process
+    too, and Django set up in it (the benchmarks read the database through the ORM)."""
+    env = server_env(database_url(), extra)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return env
+
+
 def database_settings() -> str:
     """The database connection settings in effect, as one line for the report."""
     from django.db import connection
@@ -364,13 +376,8 @@ def timed_sql(cur: psycopg.Cursor[Any], sql: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = database_url()
-    env = server_env(url, args.env)
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    env = start_django(args.env)
+    url = env["DATABASE_URL"]
     from django.db import connection
 
     limit = args.limit

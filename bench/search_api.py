@@ -74,9 +74,8 @@ from bench.feed_api import (
     daphne,
     database_settings,
     percentiles,
-    server_env,
+    start_django,
 )
-from bench.feed_data import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1"
@@ -477,13 +476,8 @@ def timed_sql(cur: psycopg.Cursor[Any], query: Query) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = database_url()
-    env = server_env(url, args.env)
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    env = start_django(args.env)
+    url = env["DATABASE_URL"]
     from django.db import connection
 
     results: dict[str, Any] = {
