@@ -74,7 +74,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import feed_api
-from bench.feed_api import free_port
+from bench.feed_api import free_port, stop_process
 from bench.feed_data import database_url
 from bench.realtime_load import (
     ClientSpec,
@@ -253,13 +253,7 @@ class Daphne:
         self.proc.wait()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 
@@ -292,9 +286,7 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
 class Relay:
@@ -313,13 +305,7 @@ class Relay:
         )
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 

@@ -75,6 +75,7 @@ from bench.feed_api import (
     database_settings,
     percentiles,
     start_django,
+    stop_process,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -361,11 +362,7 @@ def worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
         print(f"  search_worker pid {process.pid} (log {log.name})", flush=True)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         log.close()
 
 
